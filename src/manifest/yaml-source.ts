@@ -1,0 +1,192 @@
+import { constructFromEvents, getScalarValue, parseEvents, EVENT_ID, YAMLException, type Event } from 'js-yaml';
+
+/** A 1-based line and column in a source file. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/**
+ * Where each node of a YAML document stands, by JSON pointer (`/certificates/0/name`).
+ * `key` is the position of the mapping key naming the node, `value` the node itself.
+ */
+export interface PositionIndex {
+  value(pointer: string): Position | undefined;
+  key(pointer: string): Position | undefined;
+  /** The nearest known position at or above the pointer: errors on missing fields land on their parent. */
+  nearest(pointer: string): Position;
+}
+
+export type YamlParse =
+  | { ok: true; value: unknown; positions: PositionIndex }
+  | { ok: false; message: string; position: Position };
+
+/** Documents larger than this are refused before parsing: a manifest is never this big. */
+export const MAX_YAML_BYTES = 20 * 1024 * 1024;
+/** Alias cap: a few anchors are normal, thousands are an attack. */
+const MAX_ALIASES = 1000;
+/** Nodes a document may expand to through aliases before it counts as an alias bomb. */
+const MAX_EXPANDED_NODES = 2_000_000;
+
+export function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Offsets to 1-based line/column, by binary search over line starts. */
+export function lineLocator(source: string): (offset: number) => Position {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  };
+}
+
+interface Frame {
+  kind: 'map' | 'seq';
+  pointer: string;
+  index: number;
+  /** For maps: the pending key, or undefined while a key is expected. */
+  pendingKey?: string;
+}
+
+/**
+ * Parses one YAML document and records where every node stands. The parse happens once:
+ * the value is constructed from the same event stream the positions come from.
+ */
+export function parseYaml(source: string, filename: string): YamlParse {
+  if (source.length > MAX_YAML_BYTES) {
+    return {
+      ok: false,
+      message: `${filename} is ${(source.length / 1048576).toFixed(1)} MB; certops reads YAML files up to ${MAX_YAML_BYTES / 1048576} MB. Split it or remove what is not YAML.`,
+      position: { line: 1, column: 1 },
+    };
+  }
+  if (source.includes('\u0000')) {
+    return { ok: false, message: `${filename} holds NUL bytes: it is a binary file, not YAML.`, position: { line: 1, column: 1 } };
+  }
+  const locate = lineLocator(source);
+  let events: Event[];
+  let documents: unknown[];
+  try {
+    events = parseEvents(source, { filename, maxDepth: 64 });
+    documents = constructFromEvents(events, { source, filename, maxAliases: MAX_ALIASES });
+  } catch (err) {
+    return yamlError(err, filename);
+  }
+  if (documents.length === 0) {
+    return { ok: false, message: `${filename} is empty: it must hold one YAML document.`, position: { line: 1, column: 1 } };
+  }
+  const expanded = expandedSize(documents[0], MAX_EXPANDED_NODES);
+  if (expanded > MAX_EXPANDED_NODES) {
+    return {
+      ok: false,
+      message: `${filename} expands through its aliases (*name) to over ${MAX_EXPANDED_NODES.toLocaleString('en')} nodes: an alias bomb. Write the values out instead of nesting aliases.`,
+      position: { line: 1, column: 1 },
+    };
+  }
+  if (documents.length > 1) {
+    return { ok: false, message: `${filename} holds ${documents.length} YAML documents (separated by ---); certops reads exactly one.`, position: { line: 1, column: 1 } };
+  }
+
+  const values = new Map<string, Position>();
+  const keys = new Map<string, Position>();
+  const stack: Frame[] = [];
+  /** Pointer of the node an event opens, advancing the parent frame. Returns undefined for a map key. */
+  const place = (): string | undefined => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    if (top.kind === 'seq') return `${top.pointer}/${top.index++}`;
+    if (top.pendingKey === undefined) return undefined;
+    const p = `${top.pointer}/${escapePointerToken(top.pendingKey)}`;
+    top.pendingKey = undefined;
+    return p;
+  };
+  for (const ev of events) {
+    switch (ev.type) {
+      case EVENT_ID.SCALAR: {
+        const pointer = place();
+        const pos = locate(ev.valueStart >= 0 ? ev.valueStart : 0);
+        if (pointer === undefined) {
+          const top = stack[stack.length - 1]!;
+          top.pendingKey = getScalarValue(source, ev);
+          keys.set(`${top.pointer}/${escapePointerToken(top.pendingKey)}`, pos);
+        } else values.set(pointer, pos);
+        break;
+      }
+      case EVENT_ID.ALIAS: {
+        const pointer = place();
+        if (pointer !== undefined) values.set(pointer, locate(ev.anchorStart));
+        else stack[stack.length - 1]!.pendingKey = '*alias';
+        break;
+      }
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        // A collection used as a mapping key is legal YAML but never valid here; give it a name that cannot match.
+        const pointer = place() ?? `${stack[stack.length - 1]!.pointer}/[complex key]`;
+        values.set(pointer, locate(ev.start));
+        stack.push({ kind: ev.type === EVENT_ID.MAPPING ? 'map' : 'seq', pointer, index: 0 });
+        break;
+      }
+      case EVENT_ID.POP:
+        stack.pop();
+        break;
+      default:
+        break;
+    }
+  }
+  const index: PositionIndex = {
+    value: (p) => values.get(p),
+    key: (p) => keys.get(p),
+    nearest(p) {
+      for (let cur = p; ; cur = cur.slice(0, cur.lastIndexOf('/'))) {
+        const hit = keys.get(cur) ?? values.get(cur);
+        if (hit) return hit;
+        if (cur === '') return { line: 1, column: 1 };
+      }
+    },
+  };
+  return { ok: true, value: documents[0], positions: index };
+}
+
+function yamlError(err: unknown, filename: string): YamlParse {
+  if (err instanceof YAMLException) {
+    const mark = err.mark;
+    const reason = err.reason || err.message.split('\n')[0] || 'invalid YAML';
+    return {
+      ok: false,
+      message: `${filename} is not valid YAML: ${reason}.`,
+      position: mark ? { line: mark.line + 1, column: mark.column + 1 } : { line: 1, column: 1 },
+    };
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  return { ok: false, message: `${filename} could not be read as YAML: ${text}`, position: { line: 1, column: 1 } };
+}
+
+/**
+ * Node count of a value as a tree, with aliases expanded. Memoized per object, so a
+ * billion-laughs document is measured in microseconds instead of being walked.
+ */
+function expandedSize(root: unknown, budget: number): number {
+  const memo = new Map<object, number>();
+  const size = (v: unknown): number => {
+    if (v === null || typeof v !== 'object') return 1;
+    const known = memo.get(v);
+    if (known !== undefined) return known;
+    memo.set(v, budget + 1); // a cycle counts as over budget
+    let n = 1;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      n += size(child);
+      if (n > budget) break;
+    }
+    memo.set(v, n);
+    return n;
+  };
+  return size(root);
+}

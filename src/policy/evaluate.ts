@@ -1,0 +1,51 @@
+import type { Finding } from '../findings.js';
+import type { CertificateSpec } from '../manifest/types.js';
+import { matchesGlob } from './glob.js';
+import { RULES } from './rules/index.js';
+import type { LintContext, Policy, Selector } from './types.js';
+
+export function selects(selector: Selector, cert: CertificateSpec): boolean {
+  if (selector.names && !matchesGlob(cert.name, selector.names)) return false;
+  if (selector.issuers && !selector.issuers.includes(cert.issuer)) return false;
+  if (selector.labels) {
+    for (const [k, v] of Object.entries(selector.labels)) if (cert.labels[k] !== v) return false;
+  }
+  return true;
+}
+
+/**
+ * Applies every enabled rule of every policy. Two policies enabling the same rule for one
+ * certificate report a problem once: findings are deduplicated on rule, place and message.
+ */
+export function evaluatePolicies(ctx: LintContext, policies: readonly Policy[]): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const push = (f: Finding) => {
+    const key = `${f.ruleId}|${f.file}|${f.line}|${f.column}|${f.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    findings.push(f);
+  };
+  for (const policy of policies) {
+    for (const [ruleId, config] of Object.entries(policy.rules)) {
+      if (config.severity === 'off') continue;
+      const rule = RULES.get(ruleId);
+      if (!rule) continue; // the policy schema already names unknown rules
+      const problems = rule.validate?.(config) ?? [];
+      if (problems.length) {
+        const pos = policy.positions.value(`/rules/${ruleId}`) ?? { line: 1, column: 1 };
+        for (const message of problems) push({ ruleId: 'policy-schema', severity: 'error', message: `${ruleId}: ${message}`, file: policy.file, ...pos, path: `/rules/${ruleId}` });
+        continue;
+      }
+      const severity = config.severity;
+      const stamp = (r: ReturnType<typeof rule.check>[number]) => {
+        const f: Finding = { ...r, ruleId, severity: r.severity ?? severity };
+        if (config.message) f.message = `${f.message} ${config.message}`;
+        push(f);
+      };
+      if (rule.scope === 'repository') rule.check(ctx, config, policy).forEach(stamp);
+      else for (const cert of ctx.manifest.certificates) if (selects(policy.select, cert)) rule.check(ctx, config, policy, cert).forEach(stamp);
+    }
+  }
+  return findings;
+}

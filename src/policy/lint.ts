@@ -1,0 +1,92 @@
+import { countFindings, sortFindings, type Finding, type FindingCounts } from '../findings.js';
+import { LOCK_FILE, loadLock } from '../manifest/lock-file.js';
+import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
+import { changedPaths, readDirAtRevision, resolveRevision } from '../repo/git-revision.js';
+import { workingTree } from '../repo/repo-files.js';
+import { BASELINE_POLICY, BASELINE_POLICY_FILE } from './baseline.js';
+import { evaluatePolicies } from './evaluate.js';
+import { loadPolicies } from './load-policies.js';
+import type { LintContext, Policy } from './types.js';
+
+export interface LintOptions {
+  /** Repository root (the working tree that is checked). */
+  repoDir: string;
+  /** Repository-relative path of the manifest. Default `certificates.yaml`. */
+  manifestFile?: string;
+  /** Repository-relative path of the lock file. Default `certificates.lock.yaml`. */
+  lockFile?: string;
+  /** Repository-relative directory of policy files. Default `policies`. */
+  policiesDir?: string;
+  /**
+   * Read policies from this git revision (a pull request's base) instead of the working tree,
+   * so a change cannot weaken the policy it is judged by.
+   */
+  baseRev?: string;
+  /** The clock: every date rule is evaluated at this instant. */
+  now: Date;
+}
+
+export interface LintResult {
+  findings: Finding[];
+  counts: FindingCounts;
+  /** The policies that were applied, and where they were read from. */
+  policies: Policy[];
+  policySource: 'working-tree' | 'base-revision' | 'built-in baseline';
+  certificates: number;
+}
+
+/** Lints a repository: manifest, lock file, certificate files and policy. Never throws on bad input. */
+export function runLint(options: LintOptions): LintResult {
+  const manifestFile = options.manifestFile ?? MANIFEST_FILE;
+  const lockFile = options.lockFile ?? LOCK_FILE;
+  const policiesDir = (options.policiesDir ?? 'policies').replace(/\/+$/, '');
+  const repo = workingTree(options.repoDir);
+  const findings: Finding[] = [];
+
+  const manifestText = repo.readText(manifestFile);
+  if (manifestText === undefined) {
+    findings.push({ ruleId: 'manifest-missing', severity: 'error', message: `${manifestFile} not found in ${options.repoDir}. Create it (certops init writes a starter) or pass --manifest.`, file: manifestFile, line: 1, column: 1 });
+    return { findings, counts: countFindings(findings), policies: [], policySource: 'working-tree', certificates: 0 };
+  }
+  const loaded = loadManifest(manifestText, manifestFile);
+  findings.push(...loaded.findings);
+  const lockLoad = loadLock(repo.readText(lockFile), lockFile);
+  findings.push(...lockLoad.findings);
+
+  let policyFiles: Map<string, string>;
+  let policySource: LintResult['policySource'];
+  let changedPolicyFiles: string[] = [];
+  if (options.baseRev) {
+    const base = resolveRevision(options.repoDir, options.baseRev);
+    policyFiles = readDirAtRevision(options.repoDir, base, policiesDir);
+    changedPolicyFiles = changedPaths(options.repoDir, base, undefined, policiesDir);
+    policySource = 'base-revision';
+  } else {
+    policyFiles = new Map();
+    for (const path of repo.list()) if (path.startsWith(`${policiesDir}/`)) policyFiles.set(path, repo.readText(path) ?? '');
+    policySource = 'working-tree';
+  }
+  if (![...policyFiles.keys()].some((p) => /\.ya?ml$/.test(p))) {
+    policyFiles = new Map([[BASELINE_POLICY_FILE, BASELINE_POLICY]]);
+    policySource = 'built-in baseline';
+  }
+  const { policies, findings: policyFindings } = loadPolicies(policyFiles);
+  findings.push(...policyFindings);
+
+  if (loaded.manifest && loaded.positions) {
+    const ctx: LintContext = {
+      manifest: loaded.manifest,
+      manifestPositions: loaded.positions,
+      lock: lockLoad.lock,
+      lockFile,
+      repo,
+      now: options.now,
+      changedPolicyFiles,
+    };
+    if (lockLoad.positions) ctx.lockPositions = lockLoad.positions;
+    if (options.baseRev) ctx.policyRevision = options.baseRev;
+    findings.push(...evaluatePolicies(ctx, policies));
+  }
+  sortFindings(findings);
+  return { findings, counts: countFindings(findings), policies, policySource, certificates: loaded.manifest?.certificates.length ?? 0 };
+}
