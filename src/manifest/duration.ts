@@ -11,8 +11,9 @@ export function parseDuration(text: string): number | undefined {
 
 export const DAY_MS = UNIT_MS.d!;
 
-/** A duration for people: `90d`, `36h`, `1d12h`, `45m`. */
+/** A duration for people, to two units at most: `90d`, `1d12h`, `45m`. Long spans round to days. */
 export function formatDuration(ms: number): string {
+  if (ms >= 10 * DAY_MS) return `${Math.round(ms / DAY_MS)}d`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1000);
   for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
@@ -20,5 +21,5 @@ export function formatDuration(ms: number): string {
     if (n > 0) parts.push(`${n}${unit}`);
     rest -= n * size;
   }
-  return parts.join('') || '0s';
+  return parts.slice(0, 2).join('') || '0s';
 }

@@ -1,17 +1,7 @@
 import type { Finding } from '../findings.js';
-import type { CertificateSpec } from '../manifest/types.js';
-import { matchesGlob } from './glob.js';
 import { RULES } from './rules/index.js';
-import type { LintContext, Policy, Selector } from './types.js';
-
-export function selects(selector: Selector, cert: CertificateSpec): boolean {
-  if (selector.names && !matchesGlob(cert.name, selector.names)) return false;
-  if (selector.issuers && !selector.issuers.includes(cert.issuer)) return false;
-  if (selector.labels) {
-    for (const [k, v] of Object.entries(selector.labels)) if (cert.labels[k] !== v) return false;
-  }
-  return true;
-}
+import { selects } from './select.js';
+import type { LintContext, Policy } from './types.js';
 
 /**
  * Applies every enabled rule of every policy. Two policies enabling the same rule for one

@@ -1,0 +1,11 @@
+import { isIPv6 } from 'node:net';
+
+/** One spelling per address, so `::1`, `0:0:0:0:0:0:0:1` and `::0001` compare equal. */
+export function normalizeIp(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+  return groups.map((g) => parseInt(g, 16).toString(16)).join(':');
+}
