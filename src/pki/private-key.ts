@@ -154,12 +154,15 @@ export function webCryptoAlgorithms(kind: KeyType): { importAlgorithm: RsaHashed
  */
 export async function toWebCryptoKeys(pair: KeyPair): Promise<{ keys: CryptoKeyPair; signingAlgorithm: Algorithm | EcdsaParams }> {
   const { importAlgorithm, signingAlgorithm } = webCryptoAlgorithms(pair);
-  const privateDer = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
+  const exported = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
+  const privateDer = new Uint8Array(exported);
   try {
     const privateKey = await subtle.importKey('pkcs8', privateDer, importAlgorithm, false, ['sign']);
-    const publicKey = await subtle.importKey('spki', publicKeyDer(pair.publicKey), importAlgorithm, true, ['verify']);
+    const publicKey = await subtle.importKey('spki', new Uint8Array(publicKeyDer(pair.publicKey)), importAlgorithm, true, ['verify']);
     return { keys: { privateKey, publicKey }, signingAlgorithm };
   } finally {
+    // Best effort: the DER copies are garbage anyway, but need not linger in memory until collected.
+    exported.fill(0);
     privateDer.fill(0);
   }
 }
@@ -167,5 +170,5 @@ export async function toWebCryptoKeys(pair: KeyPair): Promise<{ keys: CryptoKeyP
 /** A public key as a WebCrypto key, for signature checks and key identifiers. */
 export async function toWebCryptoPublicKey(publicKey: KeyObject): Promise<CryptoKey> {
   const { importAlgorithm } = webCryptoAlgorithms(describeKey(publicKey));
-  return subtle.importKey('spki', publicKeyDer(publicKey), importAlgorithm, true, ['verify']);
+  return subtle.importKey('spki', new Uint8Array(publicKeyDer(publicKey)), importAlgorithm, true, ['verify']);
 }
