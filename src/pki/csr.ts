@@ -30,16 +30,28 @@ export function subjectCommonName(names: CertificateNames): string | undefined {
 export function subjectAltNames(names: CertificateNames): x509.JsonGeneralName[] {
   const out: x509.JsonGeneralName[] = [];
   for (const dns of names.dnsNames) out.push({ type: 'dns', value: dns });
-  for (const ip of names.ipAddresses) {
-    if (isIP(ip) === 0) throw new Error(`ipAddresses: "${ip}" is not an IPv4 or IPv6 address`);
-    out.push({ type: 'ip', value: ip });
-  }
+  for (const ip of names.ipAddresses) out.push({ type: 'ip', value: canonicalIpAddress(ip) });
   for (const uri of names.uris) {
     if (!URL.canParse(uri)) throw new Error(`uris: "${uri}" is not an absolute URI`);
     out.push({ type: 'url', value: uri });
   }
   for (const email of names.emailAddresses) out.push({ type: 'email', value: email });
   return out;
+}
+
+/**
+ * One spelling per address: IPv4 as dotted quad, IPv6 compressed hex with no embedded IPv4.
+ * @peculiar/x509 encodes "::ffff:1.2.3.4" as ::ffff:1 and drops a zone id silently, so the
+ * forms it gets wrong never reach it; a zone id (fe80::1%eth0) means nothing in a certificate.
+ */
+export function canonicalIpAddress(ip: string): string {
+  const version = isIP(ip);
+  if (version === 4) return ip;
+  if (version === 6 && !ip.includes('%')) {
+    // The WHATWG URL parser canonicalises IPv6 (RFC 5952 compression, embedded IPv4 as hex).
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  }
+  throw new Error(`ipAddresses: "${ip}" is not an IPv4 or IPv6 address${ip.includes('%') ? ' (a zone id such as %eth0 has no place in a certificate)' : ''}`);
 }
 
 /** The subject Name for a CN (or the empty Name), as JSON so no value needs DN-string escaping. */

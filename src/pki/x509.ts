@@ -7,6 +7,8 @@ import { webcrypto } from 'node:crypto';
 
 // node's webcrypto is a full WebCrypto (Ed25519 included on Node 20 and 24); setting it
 // explicitly avoids relying on the library's global probing, which differs between runtimes.
+// The casts bridge @types/node's webcrypto declarations and the DOM lib's, which describe the
+// same API but are distinct types.
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 export { x509 };

@@ -1,7 +1,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import type { LockEntry } from '../../manifest/lock-file.js';
 import type { CertificateSpec } from '../../manifest/types.js';
-import { isAgeFile } from '../../keys/age-format.js';
+import { isAgeEncrypted } from '../../keys/age-format.js';
 import { normalizeIp } from '../../pki/ip.js';
 import { normalizeSerial, parseSubjectAltName } from '../../pki/certificate-info.js';
 import { parsePem } from '../../pki/pem.js';
@@ -116,7 +116,7 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
 
   const key = ctx.repo.read(entry.key);
   if (key === undefined) out.push({ ...lockAt('key'), message: `${entry.key} is missing: without it ${cert.name} cannot be deployed. Reissue with certops renew --only ${cert.name}.` });
-  else if (!isAgeFile(key)) out.push({ ...fileAt(entry.key), message: `${entry.key} is not an age-encrypted file. Private keys must be age-encrypted to the manifest's recipients.` });
+  else if (!isAgeEncrypted(key)) out.push({ ...fileAt(entry.key), message: `${entry.key} is not an age-encrypted file. Private keys must be age-encrypted to the manifest's recipients.` });
 
   if (entry.issuer !== cert.issuer || entry.specHash !== specHash(cert)) {
     out.push({ ...lockAt('specHash'), severity: 'notice', message: `The spec of ${cert.name} changed since it was issued; the next renew run reissues it.` });
