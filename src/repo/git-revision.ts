@@ -28,3 +28,12 @@ export function changedPaths(root: string, from: string, to?: string, under?: st
 function git(cwd: string, args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** A file's bytes at a revision, or undefined when the revision or the path does not exist. */
+export function readFileAtRevision(root: string, rev: string, path: string): Buffer | undefined {
+  try {
+    return execFileSync('git', ['show', `${rev}:${path}`], { cwd: root, maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return undefined;
+  }
+}
