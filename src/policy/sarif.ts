@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import pkg from '../../package.json' with { type: 'json' };
 import type { Finding, Severity } from '../findings.js';
+import { HOMEPAGE, VERSION } from '../version.js';
 import { BUILTIN_RULE_METADATA, type RuleMetadata } from './builtin-rule-metadata.js';
 import { RULES } from './rules/index.js';
 
@@ -62,7 +62,6 @@ export interface SarifOptions {
 
 const SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 const LEVEL: Record<Severity, SarifResult['level']> = { error: 'error', warning: 'warning', notice: 'note' };
-const packageInfo = pkg as { version: string; homepage?: string };
 
 /** The summary and help of a rule id, whether it is a policy rule or a built-in load check. */
 export function ruleMetadata(id: string): RuleMetadata {
@@ -127,8 +126,8 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions = {}
     return result;
   });
 
-  const driver: SarifDriver = { name: 'certops', version: packageInfo.version, semanticVersion: packageInfo.version, rules };
-  const informationUri = options.informationUri ?? packageInfo.homepage;
+  const driver: SarifDriver = { name: 'certops', version: VERSION, semanticVersion: VERSION, rules };
+  const informationUri = options.informationUri ?? HOMEPAGE;
   if (informationUri) driver.informationUri = informationUri;
   return { $schema: SCHEMA_URI, version: '2.1.0', runs: [{ tool: { driver }, columnKind: 'utf16CodeUnits', results }] };
 }

@@ -1,0 +1,3 @@
+import { run } from '../lint.js';
+
+await run();

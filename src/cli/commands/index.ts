@@ -1,0 +1,13 @@
+import type { Command } from '../command.js';
+
+export interface CommandEntry {
+  /** One line for `certops --help`. */
+  summary: string;
+  load(): Promise<{ command: Command }>;
+}
+
+/** Every `certops <name>` command: adding one is one line here and one file beside this one. */
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  lint: { summary: 'check certificates.yaml, the lock file and certificates against policies/', load: () => import('./lint.js') },
+  renew: { summary: 'issue the certificates that are due and commit them to the renewal branch', load: () => import('./renew.js') },
+};
