@@ -24,3 +24,31 @@ export const FAIL_ON = ['error', 'warning', 'never'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
 export const DEFAULT_SARIF_FILE = 'certops.sarif';
+
+/** Input names of the renew action (actions/renew/action.yml; prefixed nowhere in the root action). */
+export const RenewInputs = {
+  Repo: 'repo',
+  Now: 'now',
+  Concurrency: 'concurrency',
+  DryRun: 'dry-run',
+  Only: 'only',
+  Force: 'force',
+  Identity: 'identity',
+  Token: 'github-token',
+  Repository: 'repository',
+  BaseBranch: 'base-branch',
+  Branch: 'branch',
+  Labels: 'labels',
+  Draft: 'draft',
+  Author: 'author',
+  AcmeCaCertificate: 'acme-ca-certificate',
+} as const;
+
+/** Output names of the renew action. */
+export const RenewOutputs = {
+  Renewed: 'renewed',
+  Failed: 'failed',
+  PullRequestNumber: 'pull-request-number',
+  PullRequestUrl: 'pull-request-url',
+  Plan: 'plan',
+} as const;

@@ -9,7 +9,7 @@ type Loader = () => Promise<{ run(): Promise<void> }>;
  */
 const COMMANDS: Readonly<Record<string, Loader | undefined>> = {
   lint: () => import('./lint.js'),
-  renew: undefined,
+  renew: () => import('./renew.js'),
   deploy: undefined,
   report: undefined,
 };

@@ -10,99 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { BROKEN_MANIFEST, CLEAN_MANIFEST, commit, EMPTY_POLICY, initRepo, tempDir } from '../helpers/lint-repo.js';
 import { sarifSchemaErrors } from '../helpers/sarif-schema.js';
+import { ROOT, runAction, type Run } from '../helpers/action-runner.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NOW = '2026-01-01T00:00:00Z';
-
-interface ActionYml {
-  inputs: Record<string, { default?: string }>;
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  summary: string;
-  annotations: Annotation[];
-}
-
-interface Annotation {
-  level: string;
-  properties: Record<string, string>;
-  message: string;
-}
-
-/** `::error title=x,file=y,line=1,col=2::message`, with the runner's escapes undone. */
-function parseAnnotations(stdout: string): Annotation[] {
-  const unescape = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
-  const out: Annotation[] = [];
-  for (const line of stdout.split('\n')) {
-    const m = /^::(error|warning|notice)(?: ([^:]*))?::(.*)$/.exec(line);
-    if (!m) continue;
-    const properties: Record<string, string> = {};
-    for (const pair of (m[2] ?? '').split(',').filter(Boolean)) {
-      const i = pair.indexOf('=');
-      properties[pair.slice(0, i)] = unescape(pair.slice(i + 1));
-    }
-    out.push({ level: m[1]!, properties, message: unescape(m[3]!) });
-  }
-  return out;
-}
-
-/** The GITHUB_OUTPUT file: `name<<delimiter`, the value, the delimiter. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!m) continue;
-    const end = lines.indexOf(m[2]!, i + 1);
-    outputs[m[1]!] = lines.slice(i + 1, end).join('\n');
-    i = end;
-  }
-  return outputs;
-}
-
-const inputVar = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-
-/**
- * Runs a bundle as a runner step: a clean environment (nothing from the host's GITHUB_* or
- * INPUT_*), every input of the action's action.yml set to its default unless given.
- */
-function runAction(
-  bundle: string,
-  actionYml: string,
-  opts: { workspace: string; inputs?: Record<string, string>; event?: { name: string; payload: unknown }; env?: Record<string, string> },
-): Run {
-  const scratch = join(opts.workspace, '..', `runner-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(scratch, { recursive: true });
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(GITHUB_|INPUT_|RUNNER_|NODE_OPTIONS$)/.test(k)) env[k] = v;
-  const action = load(readFileSync(join(ROOT, actionYml), 'utf8')) as ActionYml;
-  for (const [name, spec] of Object.entries(action.inputs)) env[inputVar(name)] = spec.default ?? '';
-  for (const [name, value] of Object.entries(opts.inputs ?? {})) env[inputVar(name)] = value;
-  const outputFile = join(scratch, 'output');
-  const summaryFile = join(scratch, 'summary');
-  writeFileSync(outputFile, '');
-  writeFileSync(summaryFile, '');
-  Object.assign(env, { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: opts.workspace, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: scratch });
-  if (opts.event) {
-    const eventPath = join(scratch, 'event.json');
-    writeFileSync(eventPath, JSON.stringify(opts.event.payload));
-    Object.assign(env, { GITHUB_EVENT_NAME: opts.event.name, GITHUB_EVENT_PATH: eventPath });
-  }
-  Object.assign(env, opts.env);
-  const r = spawnSync(process.execPath, [join(ROOT, bundle)], { cwd: opts.workspace, env, encoding: 'utf8' });
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    outputs: parseOutputs(readFileSync(outputFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8'),
-    annotations: parseAnnotations(r.stdout),
-  };
-}
 
 const lint = (opts: Parameters<typeof runAction>[2]) => runAction('dist/lint/index.js', 'actions/lint/action.yml', opts);
 const rootAction = (opts: Parameters<typeof runAction>[2]) => runAction('dist/main/index.js', 'action.yml', opts);
@@ -129,11 +39,11 @@ const pullRequest = () => ({ name: 'pull_request', payload: { action: 'synchroni
 
 describe('dist/lint/index.js on a pull request', () => {
   let run: Run;
-  before(() => {
-    run = lint({ workspace: repo, inputs: { now: NOW }, event: pullRequest() });
+  before(async () => {
+    run = await lint({ workspace: repo, inputs: { now: NOW }, event: pullRequest() });
   });
 
-  test('fails the step (exit 1) with one setFailed line', () => {
+  test('fails the step (exit 1) with one setFailed line', async () => {
     assert.equal(run.code, 1, run.stdout + run.stderr);
     const failed = run.annotations.filter((a) => a.level === 'error' && !a.properties.file);
     assert.equal(failed.length, 1);
@@ -141,7 +51,7 @@ describe('dist/lint/index.js on a pull request', () => {
     assert.equal(run.stderr, '');
   });
 
-  test('annotates each finding at its file, line and column, titled with the rule id', () => {
+  test('annotates each finding at its file, line and column, titled with the rule id', async () => {
     const located = run.annotations.filter((a) => a.properties.file);
     assert.deepEqual(located, [
       {
@@ -159,12 +69,12 @@ describe('dist/lint/index.js on a pull request', () => {
     assert.match(run.stdout, /^::error title=manifest-schema,file=certificates\.yaml,line=8,col=5::Unknown key/m);
   });
 
-  test('reads the policy from the base commit: the broken policy file at the head is not used', () => {
+  test('reads the policy from the base commit: the broken policy file at the head is not used', async () => {
     assert.ok(!run.annotations.some((a) => a.properties.title === 'policy-syntax'), 'no policy-syntax finding');
     assert.match(run.stdout, new RegExp(`policies from ${baseSha} \\(the pull request base\\)`));
   });
 
-  test('sets the outputs errors, warnings, findings and sarif-file', () => {
+  test('sets the outputs errors, warnings, findings and sarif-file', async () => {
     assert.equal(run.outputs.errors, '2');
     assert.equal(run.outputs.warnings, '0');
     const findings = JSON.parse(run.outputs.findings!) as Record<string, unknown>[];
@@ -179,7 +89,7 @@ describe('dist/lint/index.js on a pull request', () => {
     assert.equal(run.outputs['sarif-file'], join(repo, 'certops.sarif'));
   });
 
-  test('writes a SARIF 2.1.0 file with both results', () => {
+  test('writes a SARIF 2.1.0 file with both results', async () => {
     const log = JSON.parse(readFileSync(run.outputs['sarif-file']!, 'utf8')) as { runs: { results: { ruleId: string; level: string }[] }[] };
     assert.equal(sarifSchemaErrors(log), undefined);
     assert.deepEqual(
@@ -191,7 +101,7 @@ describe('dist/lint/index.js on a pull request', () => {
     );
   });
 
-  test('writes a job summary with the counts and a table of the findings', () => {
+  test('writes a job summary with the counts and a table of the findings', async () => {
     assert.match(run.summary, /<h2>certops lint<\/h2>/);
     assert.match(run.summary, /<strong>2 errors, 0 warnings, 0 notices<\/strong>: 0 certificates checked against policies from the base revision \(<code>[0-9a-f]{40}<\/code>\)\./);
     assert.match(run.summary, /<th>Severity<\/th><th>Rule<\/th><th>Certificate<\/th><th>Location<\/th><th>Message<\/th>/);
@@ -203,20 +113,20 @@ describe('dist/lint/index.js on a pull request', () => {
 });
 
 describe('dist/lint/index.js: other events and inputs', () => {
-  test('without a pull request the working tree policy applies: the broken policy file is a finding', () => {
-    const run = lint({ workspace: repo, inputs: { now: NOW, 'fail-on': 'never' }, event: { name: 'push', payload: { after: headSha } } });
+  test('without a pull request the working tree policy applies: the broken policy file is a finding', async () => {
+    const run = await lint({ workspace: repo, inputs: { now: NOW, 'fail-on': 'never' }, event: { name: 'push', payload: { after: headSha } } });
     assert.equal(run.code, 0, 'fail-on: never reports without failing');
     assert.ok(run.annotations.some((a) => a.properties.title === 'policy-syntax' && a.properties.file === 'policies/base.yaml'));
     assert.equal(run.outputs.errors, '3');
   });
 
-  test('an explicit base input wins over the event', () => {
-    const run = lint({ workspace: repo, inputs: { now: NOW, base: headSha }, event: pullRequest() });
+  test('an explicit base input wins over the event', async () => {
+    const run = await lint({ workspace: repo, inputs: { now: NOW, base: headSha }, event: pullRequest() });
     assert.ok(run.annotations.some((a) => a.properties.title === 'policy-syntax'), 'the head policy is broken');
   });
 
-  test('a repo input below the workspace: annotation and SARIF paths are relative to the workspace', () => {
-    const run = lint({ workspace: work.dir, inputs: { now: NOW, repo: 'workspace', 'sarif-file': 'out/lint.sarif' }, event: pullRequest() });
+  test('a repo input below the workspace: annotation and SARIF paths are relative to the workspace', async () => {
+    const run = await lint({ workspace: work.dir, inputs: { now: NOW, repo: 'workspace', 'sarif-file': 'out/lint.sarif' }, event: pullRequest() });
     assert.equal(run.code, 1);
     const files = new Set(run.annotations.filter((a) => a.properties.file).map((a) => a.properties.file));
     assert.deepEqual([...files], ['workspace/certificates.yaml']);
@@ -225,12 +135,12 @@ describe('dist/lint/index.js: other events and inputs', () => {
     assert.equal(log.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri, 'workspace/certificates.yaml');
   });
 
-  test('a clean repository passes with an empty findings output and a summary saying so', () => {
+  test('a clean repository passes with an empty findings output and a summary saying so', async () => {
     const clean = join(work.dir, 'clean');
     mkdirSync(clean);
     initRepo(clean);
     commit(clean, { 'certificates.yaml': CLEAN_MANIFEST, 'policies/base.yaml': EMPTY_POLICY }, 'clean');
-    const run = lint({ workspace: clean, inputs: { now: NOW } });
+    const run = await lint({ workspace: clean, inputs: { now: NOW } });
     assert.equal(run.code, 0, run.stdout);
     assert.deepEqual(run.annotations, []);
     assert.equal(run.outputs.errors, '0');
@@ -239,13 +149,13 @@ describe('dist/lint/index.js: other events and inputs', () => {
     assert.ok(existsSync(join(clean, 'certops.sarif')));
   });
 
-  test('the summary table stops at 200 rows and says where the rest are', () => {
+  test('the summary table stops at 200 rows and says where the rest are', async () => {
     const many = join(work.dir, 'many');
     mkdirSync(many);
     initRepo(many);
     const certs = Array.from({ length: 210 }, (_, i) => `  - { name: c${i}, issuer: internal, commonName: c${i}.example.com, colour: blue }`).join('\n');
     commit(many, { 'certificates.yaml': `${CLEAN_MANIFEST}${certs}\n`, 'policies/base.yaml': EMPTY_POLICY }, 'many');
-    const run = lint({ workspace: many, inputs: { now: NOW } });
+    const run = await lint({ workspace: many, inputs: { now: NOW } });
     assert.equal(run.outputs.errors, '210');
     assert.equal((run.summary.match(/<tr><td>/g) ?? []).length, 200);
     assert.match(run.summary, /Showing the first 200 of 210 findings; the annotations and the SARIF file \(<code>certops\.sarif<\/code>\) have them all\./);
@@ -253,48 +163,48 @@ describe('dist/lint/index.js: other events and inputs', () => {
     assert.equal((JSON.parse(run.outputs.findings!) as unknown[]).length, 210);
   });
 
-  test('SARIF names the repository the action was fetched from as informationUri', () => {
-    const run = lint({ workspace: repo, inputs: { now: NOW, 'fail-on': 'never' }, env: { GITHUB_ACTION_REPOSITORY: 'example/certops', GITHUB_SERVER_URL: 'https://github.example' } });
+  test('SARIF names the repository the action was fetched from as informationUri', async () => {
+    const run = await lint({ workspace: repo, inputs: { now: NOW, 'fail-on': 'never' }, env: { GITHUB_ACTION_REPOSITORY: 'example/certops', GITHUB_SERVER_URL: 'https://github.example' } });
     const log = JSON.parse(readFileSync(run.outputs['sarif-file']!, 'utf8')) as { runs: { tool: { driver: { informationUri?: string } } }[] };
     assert.equal(log.runs[0]!.tool.driver.informationUri, 'https://github.example/example/certops');
   });
 
-  test('fail-on: warning fails on errors too; a bad fail-on or now input fails with what was expected', () => {
-    assert.equal(lint({ workspace: repo, inputs: { now: NOW, 'fail-on': 'warning' }, event: pullRequest() }).code, 1);
-    const badFailOn = lint({ workspace: repo, inputs: { now: NOW, 'fail-on': 'sometimes' } });
+  test('fail-on: warning fails on errors too; a bad fail-on or now input fails with what was expected', async () => {
+    assert.equal((await lint({ workspace: repo, inputs: { now: NOW, 'fail-on': 'warning' }, event: pullRequest() })).code, 1);
+    const badFailOn = await lint({ workspace: repo, inputs: { now: NOW, 'fail-on': 'sometimes' } });
     assert.equal(badFailOn.code, 1);
     assert.match(badFailOn.stdout, /^::error::Input "fail-on" must be one of error, warning, never; got "sometimes"\.$/m);
-    const badNow = lint({ workspace: repo, inputs: { now: 'tomorrow' } });
+    const badNow = await lint({ workspace: repo, inputs: { now: 'tomorrow' } });
     assert.equal(badNow.code, 1);
     assert.match(badNow.stdout, /^::error::Input "now" must be an ISO-8601 date/m);
-    const badRepo = lint({ workspace: repo, inputs: { repo: 'no-such-dir' } });
+    const badRepo = await lint({ workspace: repo, inputs: { repo: 'no-such-dir' } });
     assert.equal(badRepo.code, 1);
     assert.match(badRepo.stdout, /^::error::Input "repo" must be a directory in the workspace .*no-such-dir is not one/m);
     for (const r of [badFailOn, badNow, badRepo]) assert.doesNotMatch(r.stdout + r.stderr, /^\s+at /m, 'no stack trace');
   });
 
-  test('a base commit missing from the checkout fails with how to fetch it', () => {
-    const run = lint({ workspace: repo, inputs: { now: NOW, base: '0123456789abcdef0123456789abcdef01234567' } });
+  test('a base commit missing from the checkout fails with how to fetch it', async () => {
+    const run = await lint({ workspace: repo, inputs: { now: NOW, base: '0123456789abcdef0123456789abcdef01234567' } });
     assert.equal(run.code, 1);
     assert.match(run.stdout, /^::error::git revision "0123456789abcdef0123456789abcdef01234567" does not exist .*fetch-depth: 0/m);
   });
 });
 
 describe('dist/main/index.js (the root action)', () => {
-  test('command: lint runs the lint action', () => {
-    const run = rootAction({ workspace: repo, inputs: { command: 'lint', now: NOW }, event: pullRequest() });
+  test('command: lint runs the lint action', async () => {
+    const run = await rootAction({ workspace: repo, inputs: { command: 'lint', now: NOW }, event: pullRequest() });
     assert.equal(run.code, 1);
     assert.equal(run.outputs.errors, '2');
     assert.ok(run.annotations.some((a) => a.properties.title === 'manifest-schema'));
   });
 
-  test('a planned command that is not built yet, an unknown one and none each fail clearly', () => {
-    const renew = rootAction({ workspace: repo, inputs: { command: 'renew' } });
-    assert.equal(renew.code, 1);
-    assert.match(renew.stdout, /^::error::command "renew" is not available in this version of certops yet; available: lint\.$/m);
-    const bogus = rootAction({ workspace: repo, inputs: { command: 'lnit' } });
+  test('a planned command that is not built yet, an unknown one and none each fail clearly', async () => {
+    const deploy = await rootAction({ workspace: repo, inputs: { command: 'deploy' } });
+    assert.equal(deploy.code, 1);
+    assert.match(deploy.stdout, /^::error::command "deploy" is not available in this version of certops yet; available: lint, renew\.$/m);
+    const bogus = await rootAction({ workspace: repo, inputs: { command: 'lnit' } });
     assert.match(bogus.stdout, /^::error::Input "command" must be one of lint, renew, deploy, report; got "lnit"\.$/m);
-    const none = rootAction({ workspace: repo, inputs: {} });
+    const none = await rootAction({ workspace: repo, inputs: {} });
     assert.match(none.stdout, /^::error::Input "command" is required: one of lint, renew, deploy, report\.$/m);
   });
 });

@@ -1,0 +1,3 @@
+import { run } from '../renew.js';
+
+await run();

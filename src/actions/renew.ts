@@ -1,0 +1,166 @@
+import * as core from '@actions/core';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { createGitHubClient, apiUrlFromEnv } from '../gitops/octokit.js';
+import { publishRenewal, type PublishRenewalResult } from '../gitops/publish-renewal.js';
+import { DEFAULT_RENEWAL_BRANCH } from '../gitops/renewal-branch.js';
+import { INSTANT_FORMATS, parseInstant } from '../instant.js';
+import { loadManifest } from '../manifest/load-manifest.js';
+import { formatPlan } from '../renewal/format-plan.js';
+import { renew, type RenewResult } from '../renewal/renew.js';
+import { RenewInputs, RenewOutputs } from './constants.js';
+
+/** Everything the renew action was asked to do, checked. */
+interface RenewSettings {
+  repoDir: string;
+  now: Date;
+  concurrency: number;
+  dryRun: boolean;
+  only: string[];
+  force: boolean;
+  /** age identity; masked as soon as it is read. */
+  identity?: string;
+  token: string;
+  /** owner/repo the pull request is opened in. */
+  repository: string;
+  base: string;
+  branch: string;
+  labels: string[];
+  draft: boolean;
+  author?: { name: string; email: string };
+  acmeTrustPem?: string[];
+  runUrl: string;
+  actor: string;
+}
+
+function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
+  const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd());
+  const nowText = core.getInput(RenewInputs.Now);
+  const now = nowText ? parseInstant(nowText) : new Date();
+  if (!now) throw new Error(`Input "${RenewInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
+  const concurrencyText = core.getInput(RenewInputs.Concurrency) || '4';
+  const concurrency = Number(concurrencyText);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`Input "${RenewInputs.Concurrency}" must be a whole number from 1 to 64; got "${concurrencyText}".`);
+  const identity = core.getInput(RenewInputs.Identity) || env.CERTOPS_AGE_IDENTITY || undefined;
+  if (identity) for (const line of identity.split('\n')) if (line.trim()) core.setSecret(line.trim());
+  const token = core.getInput(RenewInputs.Token);
+  if (token) core.setSecret(token);
+  const repository = core.getInput(RenewInputs.Repository) || env.GITHUB_REPOSITORY || '';
+  if (!core.getBooleanInput(RenewInputs.DryRun) && !/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new Error(`Input "${RenewInputs.Repository}" must be {owner}/{repo}; got "${repository}".`);
+  const authorText = core.getInput(RenewInputs.Author);
+  let author: RenewSettings['author'];
+  if (authorText) {
+    const m = /^(.+?)\s*<([^>]+)>$/.exec(authorText);
+    if (!m) throw new Error(`Input "${RenewInputs.Author}" must be "Name <email>"; got "${authorText}".`);
+    author = { name: m[1]!, email: m[2]! };
+  }
+  const trust = core.getInput(RenewInputs.AcmeCaCertificate);
+  const settings: RenewSettings = {
+    repoDir: resolve(workspace, core.getInput(RenewInputs.Repo) || '.'),
+    now,
+    concurrency,
+    dryRun: core.getBooleanInput(RenewInputs.DryRun),
+    only: core.getInput(RenewInputs.Only).split(/[\s,]+/).filter(Boolean),
+    force: core.getBooleanInput(RenewInputs.Force),
+    token,
+    repository,
+    base: core.getInput(RenewInputs.BaseBranch) || env.GITHUB_REF_NAME || 'main',
+    branch: core.getInput(RenewInputs.Branch) || DEFAULT_RENEWAL_BRANCH,
+    labels: core.getInput(RenewInputs.Labels).split(',').map((l) => l.trim()).filter(Boolean),
+    draft: core.getBooleanInput(RenewInputs.Draft),
+    runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action',
+    actor: env.GITHUB_ACTOR || 'certops',
+  };
+  if (identity) settings.identity = identity;
+  if (author) settings.author = author;
+  if (trust) settings.acmeTrustPem = [readFileSync(isAbsolute(trust) ? trust : resolve(workspace, trust), 'utf8')];
+  return settings;
+}
+
+/** The renew action: plan, issue, and open or update the one renewal pull request. */
+export async function run(): Promise<void> {
+  try {
+    const s = getSettings();
+    // The renewal branch as last pushed: what it already holds is carried over, not issued again.
+    let pending: string | undefined;
+    try {
+      execFileSync('git', ['fetch', '--quiet', 'origin', `+refs/heads/${s.branch}:refs/remotes/origin/${s.branch}`], { cwd: s.repoDir, stdio: 'ignore' });
+      pending = `refs/remotes/origin/${s.branch}`;
+    } catch {
+      pending = undefined; // no renewal branch yet
+    }
+    core.startGroup('Plan and issue');
+    const result = await renew({
+      repoDir: s.repoDir,
+      now: s.now,
+      concurrency: s.concurrency,
+      dryRun: s.dryRun,
+      ...(s.only.length ? { only: s.only } : {}),
+      force: s.force,
+      ...(s.identity ? { identity: s.identity } : {}),
+      ...(pending ? { pendingRevision: pending } : {}),
+      ...(s.acmeTrustPem ? { acmeTrustPem: s.acmeTrustPem } : {}),
+      runUrl: s.runUrl,
+      actor: s.actor,
+      log: (line) => core.info(line),
+    });
+    core.info(formatPlan(result.plan));
+    core.endGroup();
+
+    let published: PublishRenewalResult | undefined;
+    if (!s.dryRun && (result.renewed.length || result.removed.length)) {
+      core.startGroup('Renewal branch and pull request');
+      const [owner, repo] = s.repository.split('/') as [string, string];
+      const manifest = loadManifest(readFileSync(resolve(s.repoDir, 'certificates.yaml'), 'utf8')).manifest!;
+      published = await publishRenewal({
+        repoDir: s.repoDir,
+        result,
+        manifest,
+        base: s.base,
+        branch: s.branch,
+        remote: 'origin',
+        ...(s.author ? { author: s.author } : {}),
+        github: { octokit: createGitHubClient({ token: s.token, baseUrl: apiUrlFromEnv() }), owner, repo, ...(s.labels.length ? { labels: s.labels } : {}), draft: s.draft },
+        log: (line) => core.info(line),
+      });
+      for (const w of published.pullRequest?.warnings ?? []) core.warning(w);
+      core.endGroup();
+    }
+
+    core.setOutput(RenewOutputs.Renewed, JSON.stringify(result.renewed.map((r) => r.name)));
+    core.setOutput(RenewOutputs.Failed, JSON.stringify(result.failed.map((f) => ({ name: f.name, error: f.error }))));
+    core.setOutput(RenewOutputs.PullRequestNumber, published?.pullRequest ? String(published.pullRequest.number) : '');
+    core.setOutput(RenewOutputs.PullRequestUrl, published?.pullRequest?.url ?? '');
+    core.setOutput(RenewOutputs.Plan, JSON.stringify(result.plan.certificates.map((c) => ({ name: c.name, due: c.due, reason: c.reason, renewAt: c.renewAt.toISOString(), detail: c.detail }))));
+    for (const f of result.failed) core.error(`${f.name} (${f.issuer}): ${f.error}`, { title: `certops renew: ${f.name} failed` });
+    for (const f of result.manifestFindings) core.error(f.message, { file: f.file, startLine: f.line, startColumn: f.column, title: f.ruleId });
+    try {
+      await writeSummary(result, published);
+    } catch (error) {
+      core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (result.failed.length) core.setFailed(`certops renew: ${result.failed.length} certificate(s) failed: ${result.failed.map((f) => f.name).join(', ')}. The pull request carries the others.`);
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function writeSummary(result: RenewResult, published: PublishRenewalResult | undefined): Promise<void> {
+  const s = core.summary.addHeading('certops renew', 2);
+  if (!result.renewed.length && !result.failed.length) {
+    s.addRaw(`Nothing due.${result.plan.nextDue ? ` Next: ${result.plan.nextDue.name} on ${result.plan.nextDue.renewAt.toISOString().slice(0, 10)}.` : ''}`, true);
+  } else {
+    s.addRaw(`${result.renewed.length} renewed, ${result.failed.length} failed.`, true);
+    if (published?.pullRequest) s.addLink(`Pull request #${published.pullRequest.number} (${published.pullRequest.action})`, published.pullRequest.url).addBreak();
+  }
+  s.addTable([
+    [{ data: 'certificate', header: true }, { data: 'status', header: true }, { data: 'reason', header: true }, { data: 'renew at', header: true }, { data: 'detail', header: true }],
+    ...result.plan.certificates.map((c) => {
+      const failed = result.failed.find((f) => f.name === c.name);
+      const status = failed ? `failed: ${failed.error}` : result.renewed.some((r) => r.name === c.name) ? 'renewed' : c.due ? 'due' : 'ok';
+      return [c.name, status, c.reason, c.renewAt.toISOString().slice(0, 16), c.detail || '—'];
+    }),
+  ]);
+  await s.write();
+}
