@@ -140,7 +140,10 @@ export async function run(): Promise<void> {
     } catch (error) {
       core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (result.failed.length) core.setFailed(`certops renew: ${result.failed.length} certificate(s) failed: ${result.failed.map((f) => f.name).join(', ')}. The pull request carries the others.`);
+    if (result.failed.length) {
+      const carried = result.renewed.length ? ' The pull request carries the others.' : '';
+      core.setFailed(`certops renew: ${result.failed.length} certificate(s) failed: ${result.failed.map((f) => f.name).join(', ')}.${carried}`);
+    }
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   }

@@ -60,7 +60,7 @@ export class BuiltInCaIssuer implements Issuer {
     try {
       privateKeyPem = await decryptPrivateKey(encryptedKey, options.identity);
     } catch (err) {
-      throw new Error(`${where}.privateKey: ${options.spec.privateKey} ${(err as Error).message}`);
+      throw new Error(`${where}.privateKey: ${options.spec.privateKey}: ${(err as Error).message}`);
     }
     const issuerOptions: BuiltInCaIssuerOptions = { name: options.name, certificatePem, privateKeyPem };
     if (options.spec.chain) issuerOptions.chainPem = (await readRepoFile(options.repoDir, options.spec.chain, `${where}.chain`)).toString('utf8');
