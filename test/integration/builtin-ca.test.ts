@@ -299,7 +299,7 @@ test('ca init writes pki/ca.pem and age-encrypted keys only, refuses to overwrit
 
   const stranger = await generateAgeIdentity();
   await assert.rejects(BuiltInCaIssuer.fromRepo({ name: 'internal', repoDir: repo, spec: caSpec, identity: stranger.identity }), (err: Error) => {
-    assert.match(err.message, /^issuers\.internal\.ca\.privateKey: pki\/ca\.key\.age it is encrypted to other recipients/);
+    assert.match(err.message, /^issuers\.internal\.ca\.privateKey: pki\/ca\.key\.age: it is encrypted to other recipients/);
     assert.ok(err.message.includes(stranger.recipient));
     return true;
   });
