@@ -52,3 +52,22 @@ export const RenewOutputs = {
   PullRequestUrl: 'pull-request-url',
   Plan: 'plan',
 } as const;
+
+/** Input names of the deploy action. */
+export const DeployInputs = {
+  Repo: 'repo',
+  Identity: 'identity',
+  Since: 'since',
+  Only: 'only',
+  All: 'all',
+  Now: 'now',
+  CommitLedger: 'commit-ledger',
+  LedgerBranch: 'ledger-branch',
+} as const;
+
+/** Output names of the deploy action. */
+export const DeployOutputs = {
+  Deployed: 'deployed',
+  Failed: 'failed',
+  RolledBack: 'rolled-back',
+} as const;

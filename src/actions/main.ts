@@ -10,7 +10,7 @@ type Loader = () => Promise<{ run(): Promise<void> }>;
 const COMMANDS: Readonly<Record<string, Loader | undefined>> = {
   lint: () => import('./lint.js'),
   renew: () => import('./renew.js'),
-  deploy: undefined,
+  deploy: () => import('./deploy.js'),
   report: undefined,
 };
 

@@ -9,5 +9,6 @@ export interface CommandEntry {
 /** Every `certops <name>` command: adding one is one line here and one file beside this one. */
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   lint: { summary: 'check certificates.yaml, the lock file and certificates against policies/', load: () => import('./lint.js') },
+  deploy: { summary: 'deploy certificates to their targets, verify what is served, roll back on failure', load: () => import('./deploy.js') },
   renew: { summary: 'issue the certificates that are due and commit them to the renewal branch', load: () => import('./renew.js') },
 };

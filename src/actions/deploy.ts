@@ -1,0 +1,107 @@
+import * as core from '@actions/core';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { deployCertificates, type DeployResult } from '../deploy/index.js';
+import type { LifecycleEvent } from '../events/event.js';
+import { commitBack } from '../gitops/commit-back.js';
+import { INSTANT_FORMATS, parseInstant } from '../instant.js';
+import { LOCK_FILE, loadLock } from '../manifest/lock-file.js';
+import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
+import { appendEvents, LEDGER_FILE } from '../report/ledger-file.js';
+import { DeployInputs, DeployOutputs } from './constants.js';
+import { context } from './github-context.js';
+
+/** The deploy action: what the push changed goes to its targets, is verified, and is rolled back on failure. */
+export async function run(): Promise<void> {
+  const workDir = mkdtempSync(join(process.env.RUNNER_TEMP || process.env.TMPDIR || '/tmp', 'certops-deploy-'));
+  try {
+    const env = process.env;
+    const repoDir = resolve(env.GITHUB_WORKSPACE || process.cwd(), core.getInput(DeployInputs.Repo) || '.');
+    const identity = core.getInput(DeployInputs.Identity) || env.CERTOPS_AGE_IDENTITY || '';
+    if (!identity) throw new Error(`Input "${DeployInputs.Identity}" is required: the age identity that decrypts certs/<name>/key.pem.age (pass it from a secret).`);
+    for (const line of identity.split('\n')) if (line.trim()) core.setSecret(line.trim());
+    const nowText = core.getInput(DeployInputs.Now);
+    const now = nowText ? parseInstant(nowText) : new Date();
+    if (!now) throw new Error(`Input "${DeployInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
+    const only = core.getInput(DeployInputs.Only).split(/[\s,]+/).filter(Boolean);
+    const all = core.getBooleanInput(DeployInputs.All);
+    // On push, GitHub gives the commit before the push: what changed since then is what to deploy.
+    const since = core.getInput(DeployInputs.Since) || (context.eventName === 'push' ? String(context.payload.before ?? '') : '');
+    if (!since && !only.length && !all) throw new Error(`Nothing selected: on a push the event's "before" commit is used; otherwise set "${DeployInputs.Since}", "${DeployInputs.Only}" or "${DeployInputs.All}".`);
+
+    const loaded = loadManifest(readFileSync(join(repoDir, MANIFEST_FILE), 'utf8'), MANIFEST_FILE);
+    if (!loaded.manifest) throw new Error(`certificates.yaml cannot be used: ${loaded.findings.map((f) => `${f.file}:${f.line}: ${f.message}`).join('; ')}`);
+    const lockText = (() => {
+      try {
+        return readFileSync(join(repoDir, LOCK_FILE), 'utf8');
+      } catch {
+        return undefined;
+      }
+    })();
+    const events: LifecycleEvent[] = [];
+    const runUrl = env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action';
+    core.startGroup('Deploy');
+    const result = await deployCertificates({
+      repoDir,
+      manifest: loaded.manifest,
+      lock: loadLock(lockText, LOCK_FILE).lock,
+      ...(since ? { since } : {}),
+      ...(only.length ? { only } : {}),
+      ...(all ? { all: true } : {}),
+      identity,
+      workDir,
+      now,
+      events: { emit: (e) => void events.push(e) },
+      log: (line) => core.info(line),
+      runUrl,
+      actor: env.GITHUB_ACTOR || 'certops',
+      ...(env.GITHUB_SHA ? { commit: env.GITHUB_SHA } : {}),
+    });
+    core.endGroup();
+
+    const names = (list: DeployResult['deployed']) => JSON.stringify([...new Set(list.map((o) => o.certificate))]);
+    core.setOutput(DeployOutputs.Deployed, names(result.deployed));
+    core.setOutput(DeployOutputs.Failed, names(result.failed));
+    core.setOutput(DeployOutputs.RolledBack, names(result.rolledBack));
+    for (const o of result.failed) core.error(o.message, { title: `certops deploy: ${o.certificate} -> ${o.target}` });
+
+    if (events.length && core.getBooleanInput(DeployInputs.CommitLedger)) {
+      core.startGroup('Audit ledger');
+      const committed = await commitBack({
+        repoDir,
+        branch: core.getInput(DeployInputs.LedgerBranch) || env.GITHUB_REF_NAME || 'main',
+        message: `certops: record ${events.length} deploy event(s)`,
+        paths: [LEDGER_FILE],
+        produce: async () => void (await appendEvents(repoDir, events)),
+        log: (line) => core.info(line),
+      });
+      core.info(`audit ledger: ${committed.action}`);
+      core.endGroup();
+    }
+    try {
+      await writeSummary(result);
+    } catch (error) {
+      core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!result.ok) core.setFailed(`certops deploy: ${result.failed.length} deploy(s) failed (${result.rolledBack.length} rolled back). See the job summary.`);
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function writeSummary(result: DeployResult): Promise<void> {
+  const rows = [...result.deployed, ...result.unchanged, ...result.failed];
+  const s = core.summary
+    .addHeading('certops deploy', 2)
+    .addRaw(`${result.deployed.length} deployed, ${result.unchanged.length} unchanged, ${result.failed.length} failed, ${result.rolledBack.length} rolled back.`, true);
+  if (rows.length) {
+    s.addTable([
+      [{ data: 'certificate', header: true }, { data: 'target', header: true }, { data: 'status', header: true }, { data: 'serial', header: true }, { data: 'steps', header: true }],
+      ...rows.map((o) => [o.certificate, o.target, o.status, o.serial ?? '—', o.message]),
+    ]);
+  }
+  for (const skipped of result.skipped) s.addRaw(`${skipped.certificate}: skipped, ${skipped.reason}`, true);
+  await s.write();
+}

@@ -1,0 +1,99 @@
+// dist/deploy/index.js on a push, as the runner runs it: what the merge changed goes to a
+// files target, and the audit ledger is committed back to the origin with [skip ci].
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { initCa, writeCaFiles } from '../../src/issuers/ca/index.js';
+import { generateAgeIdentity } from '../../src/keys/age.js';
+import { renew } from '../../src/renewal/renew.js';
+import { verifyLedger } from '../../src/report/ledger-verify.js';
+import { ROOT, runAction } from '../helpers/action-runner.js';
+
+describe('dist/deploy/index.js on a push to main', () => {
+  let root: string;
+  let origin: string;
+  let identity: string;
+  let beforeSha: string;
+  let target: string;
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+  before(async () => {
+    const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+    root = mkdtempSync(join(tmpdir(), 'certops-deploy-action-'));
+    origin = join(root, 'origin.git');
+    target = join(root, 'served');
+    git(root, 'init', '-q', '--bare', '-b', 'main', origin);
+    const seed = join(root, 'seed');
+    git(root, 'clone', '-q', origin, seed);
+    git(seed, 'config', 'user.name', 't');
+    git(seed, 'config', 'user.email', 't@example.com');
+    const id = await generateAgeIdentity();
+    identity = id.identity;
+    writeFileSync(
+      join(seed, 'certificates.yaml'),
+      `version: 1\ndefaults: { issuer: internal, duration: 30d, deploy: [edge] }\nrecipients: [${id.recipient}]\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ntargets:\n  edge: { files: { dir: "${target}/{name}", names: { combined: combined.pem } } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n  - name: api\n    dnsNames: [api.example.test]\n`,
+    );
+    await writeCaFiles({ repoDir: seed, ca: await initCa({ commonName: 'deploy action CA', now: new Date('2026-01-01T00:00:00Z') }), recipients: [id.recipient] });
+    git(seed, 'add', '-A');
+    git(seed, 'commit', '-qm', 'inventory');
+    beforeSha = git(seed, 'rev-parse', 'HEAD');
+    // The merged renewal pull request.
+    await renew({ repoDir: seed, now: new Date('2026-11-27T10:00:00Z'), identity });
+    git(seed, 'add', '-A');
+    git(seed, 'commit', '-qm', 'certops: renew 2 certificates');
+    git(seed, 'push', '-q', 'origin', 'main');
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  const pushRun = async (n: number, inputs: Record<string, string> = {}) => {
+    const workspace = join(root, `checkout${n}`);
+    git(root, 'clone', '-q', `file://${origin}`, workspace);
+    return runAction('dist/deploy/index.js', 'actions/deploy/action.yml', {
+      workspace,
+      inputs: { identity, now: '2026-11-28T00:00:00Z', ...inputs },
+      event: { name: 'push', payload: { before: beforeSha, after: git(workspace, 'rev-parse', 'HEAD'), ref: 'refs/heads/main' } },
+      env: { GITHUB_REF_NAME: 'main', GITHUB_REPOSITORY: 'example/certs', GITHUB_RUN_ID: String(200 + n), GITHUB_SHA: git(workspace, 'rev-parse', 'HEAD'), GITHUB_ACTOR: 'octocat' },
+    });
+  };
+
+  it('deploys what the merge changed and commits the ledger with [skip ci]', async () => {
+    const run = await pushRun(1);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.deepEqual(JSON.parse(run.outputs.deployed!).sort(), ['api', 'www']);
+    assert.deepEqual(JSON.parse(run.outputs.failed!), []);
+    for (const name of ['www', 'api']) {
+      assert.ok(existsSync(join(target, name, 'fullchain.pem')));
+      assert.match(readFileSync(join(target, name, 'combined.pem'), 'utf8'), /PRIVATE KEY/);
+    }
+    const log = git(origin, 'log', '-1', '--format=%s%n%b', 'main');
+    assert.match(log, /record 2 deploy event/);
+    assert.match(log, /\[skip ci\]/);
+    const ledger = execFileSync('git', ['show', 'main:reports/audit.jsonl'], { cwd: origin, encoding: 'utf8' });
+    assert.equal(verifyLedger(ledger).ok, true);
+    assert.equal(ledger.trim().split('\n').length, 2);
+    assert.match(ledger, /"event_type":"certificate_deployed"/);
+    assert.match(run.summary, /2 deployed, 0 unchanged, 0 failed/);
+    assert.doesNotMatch(run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), /AGE-SECRET-KEY|PRIVATE KEY-----/);
+  });
+
+  it('a rerun changes nothing and commits nothing', async () => {
+    const tip = git(origin, 'rev-parse', 'main');
+    const run = await pushRun(2);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.deepEqual(JSON.parse(run.outputs.deployed!), []);
+    assert.match(run.summary, /0 deployed, 2 unchanged/);
+    assert.equal(git(origin, 'rev-parse', 'main'), tip);
+  });
+
+  it('without a push event or a selection it fails clearly', async () => {
+    const workspace = join(root, 'checkout3');
+    git(root, 'clone', '-q', `file://${origin}`, workspace);
+    const run = await runAction('dist/deploy/index.js', 'actions/deploy/action.yml', { workspace, inputs: { identity }, event: { name: 'workflow_dispatch', payload: {} } });
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /::error::Nothing selected/);
+  });
+});
