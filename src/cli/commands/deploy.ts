@@ -17,6 +17,7 @@ const OPTIONS = {
   'identity-file': { type: 'string' },
   now: { type: 'string' },
   'no-ledger': { type: 'boolean' },
+  verbose: { type: 'boolean' },
 } as const;
 
 const USAGE = `Usage: certops deploy [options]
@@ -33,6 +34,7 @@ Options:
   --identity-file FILE  age identity that decrypts the keys (default: $CERTOPS_AGE_IDENTITY)
   --now ISO-8601        the instant certificates must be valid at (default: the current time)
   --no-ledger           do not append events to reports/audit.jsonl
+  --verbose             log every step as it happens
   -h, --help            show this help
 
 One of --since, --only or --all is required. A rerun changes nothing when everything is in place.
@@ -67,11 +69,13 @@ export const command: Command = {
         workDir,
         now,
         ...(values['no-ledger'] ? {} : { events: new LedgerSink(repoDir) }),
-        log: (line) => io.stderr(`${line}\n`),
+        log: (line) => (values.verbose ? io.stderr(`${line}\n`) : undefined),
         runUrl: 'certops cli',
         actor: process.env.USER ?? 'certops',
       });
-      for (const o of [...result.deployed, ...result.unchanged, ...result.failed]) io.stdout(`${o.certificate} -> ${o.target}: ${o.message}\n`);
+      // Every step of a failure matters; a success is one line (--verbose shows its steps).
+      for (const o of [...result.deployed, ...result.unchanged]) io.stdout(`${o.certificate} -> ${o.target}: ${o.status}${o.serial ? ` (serial ${o.serial})` : ''}\n`);
+      for (const o of result.failed) io.stdout(`${o.certificate} -> ${o.target}: ${o.message}\n`);
       for (const s of result.skipped) io.stdout(`${s.certificate}: skipped: ${s.reason}\n`);
       io.stdout(`${result.deployed.length} deployed, ${result.unchanged.length} unchanged, ${result.failed.length} failed (${result.rolledBack.length} rolled back)\n`);
       return result.ok ? 0 : 1;

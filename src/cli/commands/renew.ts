@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { INSTANT_FORMATS, parseInstant } from '../../instant.js';
 import { loadManifest } from '../../manifest/load-manifest.js';
@@ -99,13 +99,30 @@ export const command: Command = {
         ...(values['pr-file'] ? { pullRequestFile: resolve(io.cwd, values['pr-file']) } : {}),
         date: now,
       });
+      restoreWorkingTree(repoDir, result.changedPaths);
       io.stdout(`branch ${branch}: ${published.branch.action}; pull request text in ${published.pullRequestFile}\n`);
+      io.stdout(`the renewal is on ${branch} (git switch ${branch} to look); the working tree is as it was\n`);
     } else if (!result.renewed.length && result.plan.nextDue) {
       io.stdout(`nothing due; next: ${result.plan.nextDue.name} on ${result.plan.nextDue.renewAt.toISOString()}\n`);
     }
     return result.failed.length ? 1 : 0;
   },
 };
+
+/**
+ * The renewal now lives on its branch; leaving its files in the working tree as well would
+ * only block a checkout or merge of that branch. Put back what HEAD has.
+ */
+function restoreWorkingTree(repoDir: string, paths: readonly string[]): void {
+  for (const path of paths) {
+    try {
+      git(repoDir, 'cat-file', '-e', `HEAD:${path}`);
+      git(repoDir, 'checkout', 'HEAD', '--', path);
+    } catch {
+      rmSync(resolve(repoDir, path), { force: true });
+    }
+  }
+}
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
