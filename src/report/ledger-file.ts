@@ -1,0 +1,114 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { LifecycleEvent } from '../events/event.js';
+import { GENESIS_PREV, ledgerLine, lineDigest, parseLedgerLine } from './ledger-line.js';
+
+/** Repository path of the audit ledger. */
+export const LEDGER_FILE = 'reports/audit.jsonl';
+
+/** An event read back from the ledger, with where it stands. */
+export interface LedgerEntry {
+  /** 1-based line number in the ledger file. */
+  line: number;
+  /** The record's `hash`: the event's id for SIEM deliveries. */
+  hash: string;
+  event: LifecycleEvent;
+}
+
+export interface AppendOptions {
+  /** Repository-relative ledger path. Default `reports/audit.jsonl`. */
+  file?: string;
+}
+
+export interface AppendResult {
+  /** The lines written, in order, with their line numbers and hashes. */
+  appended: LedgerEntry[];
+  /** Lines in the ledger after the append. */
+  lines: number;
+  /** lineDigest of the new last line. */
+  head: string;
+}
+
+// Appends in one process go one after another, so two sinks cannot chain onto the same line.
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Appends events to the ledger, chaining each onto the line before it. The ledger is never
+ * rewritten: a damaged last line stays as it is (verifyLedger keeps reporting it) and the new
+ * lines chain onto its bytes, because dropping events to keep the chain tidy would lose evidence.
+ * Concurrent appends from one process are serialised; across processes, a single writer per
+ * checkout is assumed (one job owns its working tree).
+ */
+export function appendEvents(repoDir: string, events: readonly LifecycleEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+  const path = resolve(join(repoDir, ...(options.file ?? LEDGER_FILE).split('/')));
+  const run = (queues.get(path) ?? Promise.resolve()).catch(() => undefined).then(() => appendNow(path, events));
+  queues.set(path, run);
+  void run.finally(() => {
+    if (queues.get(path) === run) queues.delete(path);
+  }).catch(() => undefined);
+  return run;
+}
+
+async function appendNow(path: string, events: readonly LifecycleEvent[]): Promise<AppendResult> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  const { appended, lines, head, chunk } = chainAfter(text, events);
+  if (chunk !== '') {
+    await mkdir(dirname(path), { recursive: true });
+    await appendFile(path, chunk, 'utf8');
+  }
+  return { appended, lines, head };
+}
+
+/** The text to append to `text` for `events`: the pure half of appendEvents. */
+export function chainAfter(text: string, events: readonly LifecycleEvent[]): AppendResult & { chunk: string } {
+  const needsNewline = text !== '' && !text.endsWith('\n');
+  const body = needsNewline ? text : text.slice(0, -1);
+  const existing = text === '' ? [] : body.split('\n');
+  let prev = existing.length === 0 ? GENESIS_PREV : lineDigest(existing[existing.length - 1]!);
+  let seq = existing.length;
+  const appended: LedgerEntry[] = [];
+  let chunk = needsNewline ? '\n' : '';
+  for (const event of events) {
+    seq++;
+    const { line, hash } = ledgerLine(event, seq, prev);
+    chunk += `${line}\n`;
+    appended.push({ line: seq, hash, event });
+    prev = lineDigest(line);
+  }
+  return { appended, lines: seq, head: prev, chunk };
+}
+
+/**
+ * The events of a ledger text, in order. Lines that are not records are skipped (verifyLedger
+ * reports them); reports built from a damaged ledger still show what can be read, next to the
+ * integrity failure.
+ */
+export function readLedgerEntries(text: string): LedgerEntry[] {
+  const entries: LedgerEntry[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    const parsed = parseLedgerLine(lines[i]!);
+    if (parsed.ok) entries.push({ line: i + 1, hash: parsed.record.hash, event: parsed.record.event });
+  }
+  return entries;
+}
+
+/**
+ * Replays the events `ours` added after the lines it shares with `theirs` onto `theirs`: what a
+ * rebase of the ledger must do when two runs appended to it at once (each appended line depends
+ * on the one before, so a textual merge cannot be right). Returns the merged text and how many
+ * events were replayed.
+ */
+export function rebaseLedger(theirs: string, ours: string): { text: string; replayed: number } {
+  const a = theirs === '' ? [] : theirs.replace(/\n$/, '').split('\n');
+  const b = ours === '' ? [] : ours.replace(/\n$/, '').split('\n');
+  let common = 0;
+  while (common < a.length && common < b.length && a[common] === b[common]) common++;
+  const mine = readLedgerEntries(b.slice(common).join('\n')).map((e) => e.event);
+  const base = theirs === '' || theirs.endsWith('\n') ? theirs : `${theirs}\n`;
+  return { text: base + chainAfter(base, mine).chunk, replayed: mine.length };
+}

@@ -1,0 +1,48 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { LEDGER_FILE, readLedgerEntries } from '../ledger-file.js';
+import { siemEvent, type SiemDelivery, type SiemSink } from './siem-event.js';
+
+/** Where forwarding remembers the `hash` of the last ledger line handed to the sinks. */
+export const DEFAULT_CURSOR_FILE = 'reports/.siem-cursor';
+
+export interface ForwardOptions {
+  repoDir: string;
+  /** Repository-relative paths. */
+  ledgerFile?: string;
+  cursorFile?: string;
+  sinks: readonly SiemSink[];
+}
+
+export interface ForwardResult {
+  /** Ledger events handed to the sinks in this run. */
+  forwarded: number;
+  deliveries: SiemDelivery[];
+  /** True when the remembered line was not in the ledger, so every event was sent again (receivers drop repeats by id). */
+  cursorLost: boolean;
+}
+
+/**
+ * Sends the ledger events appended since the last forward (by renew, deploy and lint) to the
+ * sinks, with each event's ledger hash as its id. The cursor moves only after every sink has
+ * taken the events (delivered, or spooled by an HTTP sink), so an event is never skipped.
+ */
+export async function forwardLedger(options: ForwardOptions): Promise<ForwardResult> {
+  const path = (p: string) => join(options.repoDir, ...p.split('/'));
+  const ledgerPath = path(options.ledgerFile ?? LEDGER_FILE);
+  const cursorPath = path(options.cursorFile ?? DEFAULT_CURSOR_FILE);
+  const entries = readLedgerEntries(await readFile(ledgerPath, 'utf8').catch(() => ''));
+  const cursor = (await readFile(cursorPath, 'utf8').catch(() => '')).trim();
+  const at = cursor ? entries.findIndex((e) => e.hash === cursor) : -1;
+  const cursorLost = cursor !== '' && at < 0;
+  const pending = entries.slice(at + 1);
+  for (const entry of pending) for (const sink of options.sinks) await sink.emit(siemEvent(entry.event, entry.hash));
+  const deliveries: SiemDelivery[] = [];
+  for (const sink of options.sinks) deliveries.push(await sink.flush());
+  const last = entries[entries.length - 1];
+  if (last && last.hash !== cursor) {
+    await mkdir(dirname(cursorPath), { recursive: true });
+    await writeFile(cursorPath, `${last.hash}\n`, 'utf8');
+  }
+  return { forwarded: pending.length, deliveries, cursorLost };
+}
