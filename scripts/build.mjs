@@ -18,6 +18,7 @@ const BUNDLES = [
   { out: 'lint/index', entry: 'src/actions/entries/lint.ts', forbid: ['acme-client', 'octokit', '@octokit/core', 'undici', '@peculiar/x509'] },
   { out: 'renew/index', entry: 'src/actions/entries/renew.ts' },
   { out: 'deploy/index', entry: 'src/actions/entries/deploy.ts' },
+  { out: 'report/index', entry: 'src/actions/entries/report.ts' },
   { out: 'main/index', entry: 'src/actions/entries/main.ts' },
   { out: 'cli/index', entry: 'src/cli/index.ts', cli: true },
 ];

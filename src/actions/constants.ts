@@ -71,3 +71,30 @@ export const DeployOutputs = {
   Failed: 'failed',
   RolledBack: 'rolled-back',
 } as const;
+
+/** Input names of the report action. */
+export const ReportInputs = {
+  Repo: 'repo',
+  Now: 'now',
+  OutDir: 'out-dir',
+  Thresholds: 'thresholds',
+  BusinessHours: 'business-hours',
+  Commit: 'commit',
+  Branch: 'branch',
+  Dashboard: 'dashboard',
+  Token: 'github-token',
+  Repository: 'repository',
+  SiemUrl: 'siem-url',
+  SiemFormat: 'siem-format',
+  SiemSecret: 'siem-secret',
+  SiemToken: 'siem-token',
+  SiemFile: 'siem-file',
+} as const;
+
+/** Output names of the report action. */
+export const ReportOutputs = {
+  Changed: 'changed',
+  Alerts: 'alerts',
+  DashboardIssue: 'dashboard-issue',
+  LedgerOk: 'ledger-ok',
+} as const;

@@ -11,7 +11,7 @@ const COMMANDS: Readonly<Record<string, Loader | undefined>> = {
   lint: () => import('./lint.js'),
   renew: () => import('./renew.js'),
   deploy: () => import('./deploy.js'),
-  report: undefined,
+  report: () => import('./report.js'),
 };
 
 /** The root action: `command:` selects the sub-command, which reads its own inputs. */

@@ -13,4 +13,6 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   lint: { summary: 'check certificates.yaml, the lock file and certificates against policies/', load: () => import('./lint.js') },
   renew: { summary: 'issue the certificates that are due and commit them to the renewal branch', load: () => import('./renew.js') },
   deploy: { summary: 'deploy certificates to their targets, verify what is served, roll back on failure', load: () => import('./deploy.js') },
+  report: { summary: 'write expiry, metrics and evidence reports; forward ledger events to SIEM sinks', load: () => import('./report.js') },
+  audit: { summary: 'audit verify: check the hash chain of the audit ledger', load: () => import('./audit.js') },
 };

@@ -1,0 +1,116 @@
+import * as core from '@actions/core';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { commitBack } from '../gitops/commit-back.js';
+import { apiUrlFromEnv, createGitHubClient } from '../gitops/octokit.js';
+import { INSTANT_FORMATS, parseInstant } from '../instant.js';
+import { generateReports, parseBusinessHours, upsertDashboardIssue, type GenerateReportsResult } from '../report/index.js';
+import { DEFAULT_CURSOR_FILE, forwardLedger } from '../report/siem/forward.js';
+import { sinksFromSettings } from '../report/siem/sinks-from-settings.js';
+import { DEFAULT_SPOOL_FILE } from '../report/siem/spool.js';
+import { ReportInputs, ReportOutputs } from './constants.js';
+
+/** The report action: reports committed back, alerts annotated, the dashboard issue kept, SIEM fed. */
+export async function run(): Promise<void> {
+  try {
+    const env = process.env;
+    const repoDir = resolve(env.GITHUB_WORKSPACE || process.cwd(), core.getInput(ReportInputs.Repo) || '.');
+    const nowText = core.getInput(ReportInputs.Now);
+    const now = nowText ? parseInstant(nowText) : new Date();
+    if (!now) throw new Error(`Input "${ReportInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
+    const outDir = core.getInput(ReportInputs.OutDir) || 'reports';
+    const thresholdText = core.getInput(ReportInputs.Thresholds);
+    const parts = thresholdText ? thresholdText.split(',').map((p) => Number(p.trim())) : [];
+    if (thresholdText && (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p <= 0))) throw new Error(`Input "${ReportInputs.Thresholds}" must be critical,warning,notice in days, e.g. 7,14,30; got "${thresholdText}".`);
+    const businessHours = core.getInput(ReportInputs.BusinessHours);
+    const token = core.getInput(ReportInputs.Token);
+    if (token) core.setSecret(token);
+    const siemSecret = core.getInput(ReportInputs.SiemSecret);
+    if (siemSecret) core.setSecret(siemSecret);
+    const siemToken = core.getInput(ReportInputs.SiemToken);
+    if (siemToken) core.setSecret(siemToken);
+    const siemFormat = core.getInput(ReportInputs.SiemFormat) || 'json';
+    if (siemFormat !== 'json' && siemFormat !== 'splunk-hec') throw new Error(`Input "${ReportInputs.SiemFormat}" must be json or splunk-hec; got "${siemFormat}".`);
+    const repository = core.getInput(ReportInputs.Repository) || env.GITHUB_REPOSITORY || '';
+    const reportsUrl = repository ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repository}/tree/${env.GITHUB_REF_NAME || 'main'}/${outDir}` : undefined;
+
+    let result: GenerateReportsResult | undefined;
+    const generate = () =>
+      (result = generateReports({
+        repoDir,
+        now,
+        outDir,
+        write: true,
+        ...(parts.length ? { thresholds: { critical: parts[0]!, warning: parts[1]!, notice: parts[2]! } } : {}),
+        ...(businessHours ? { businessHours: parseBusinessHours(businessHours) } : {}),
+        ...(reportsUrl ? { reportsUrl } : {}),
+      }));
+
+    // SIEM first: what it delivered is recorded in the cursor and spool, which the commit carries.
+    generate();
+    const sinks = sinksFromSettings(repoDir, {
+      ...(core.getInput(ReportInputs.SiemFile) ? { file: core.getInput(ReportInputs.SiemFile) } : {}),
+      ...(core.getInput(ReportInputs.SiemUrl) ? { url: core.getInput(ReportInputs.SiemUrl), format: siemFormat } : {}),
+      ...(siemSecret ? { secret: siemSecret } : {}),
+      ...(siemToken ? { token: siemToken } : {}),
+    });
+    const kept = new Map<string, string>();
+    if (sinks.length) {
+      const forwarded = await forwardLedger({ repoDir, sinks });
+      core.info(`SIEM: ${forwarded.forwarded} new ledger event(s) forwarded`);
+      for (const p of [DEFAULT_CURSOR_FILE, DEFAULT_SPOOL_FILE]) {
+        try {
+          kept.set(p, readFileSync(join(repoDir, p), 'utf8'));
+        } catch {
+          // not written: nothing to keep
+        }
+      }
+    }
+
+    if (core.getBooleanInput(ReportInputs.Commit)) {
+      const committed = await commitBack({
+        repoDir,
+        branch: core.getInput(ReportInputs.Branch) || env.GITHUB_REF_NAME || 'main',
+        message: `certops: update reports`,
+        paths: [outDir],
+        produce: async (attempt) => {
+          if (attempt === 1) return;
+          generate();
+          for (const [p, text] of kept) {
+            mkdirSync(dirname(join(repoDir, p)), { recursive: true });
+            writeFileSync(join(repoDir, p), text);
+          }
+        },
+        log: (line) => core.info(line),
+      });
+      core.info(`reports: ${committed.action}`);
+    }
+    const r = result!;
+
+    for (const a of r.alerts) {
+      const text = `${a.certificate} ${a.daysLeft < 0 ? 'has expired' : `expires in ${a.daysLeft} day(s)`} (${a.notAfter})${a.contacts.length ? `: ${a.contacts.map((c) => (c.startsWith('@') ? c : `@${c}`)).join(' ')}` : ''}`;
+      if (a.daysLeft <= (parts[0] ?? 7)) core.error(text, { title: `certops: ${a.certificate} expiring` });
+      else core.warning(text, { title: `certops: ${a.certificate} expiring` });
+    }
+    let dashboardNumber = '';
+    if (core.getBooleanInput(ReportInputs.Dashboard) && token && repository) {
+      const [owner, repo] = repository.split('/') as [string, string];
+      const issue = await upsertDashboardIssue({ octokit: createGitHubClient({ token, baseUrl: apiUrlFromEnv() }), owner, repo, ...r.dashboard });
+      dashboardNumber = String(issue.number);
+      core.info(`dashboard issue #${issue.number}: ${issue.action}`);
+      if (issue.duplicates.length) core.warning(`Other open dashboard issues: ${issue.duplicates.map((n) => `#${n}`).join(', ')}; close them.`);
+    }
+    core.setOutput(ReportOutputs.Changed, JSON.stringify(r.changed));
+    core.setOutput(ReportOutputs.Alerts, JSON.stringify(r.alerts));
+    core.setOutput(ReportOutputs.DashboardIssue, dashboardNumber);
+    core.setOutput(ReportOutputs.LedgerOk, String(r.ledger.ok));
+    try {
+      await core.summary.addRaw(r.summary, true).write();
+    } catch (error) {
+      core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!r.ledger.ok) core.setFailed(`certops report: the audit ledger failed its integrity check at line ${r.ledger.firstBadLine}: ${r.ledger.problem}`);
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}

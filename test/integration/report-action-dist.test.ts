@@ -1,0 +1,93 @@
+// dist/report/index.js on a schedule, as the runner runs it: reports committed back once,
+// the dashboard issue created once and kept in place, nothing committed when nothing changed.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { initCa, writeCaFiles } from '../../src/issuers/ca/index.js';
+import { generateAgeIdentity } from '../../src/keys/age.js';
+import { renew } from '../../src/renewal/renew.js';
+import { ROOT, runAction } from '../helpers/action-runner.js';
+import { startGitHubDouble, type GitHubDouble } from '../helpers/github-double.js';
+
+describe('dist/report/index.js on a schedule', () => {
+  let root: string;
+  let origin: string;
+  let double: GitHubDouble;
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+  before(async () => {
+    const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+    root = mkdtempSync(join(tmpdir(), 'certops-report-action-'));
+    origin = join(root, 'origin.git');
+    git(root, 'init', '-q', '--bare', '-b', 'main', origin);
+    const seed = join(root, 'seed');
+    git(root, 'clone', '-q', origin, seed);
+    const id = await generateAgeIdentity();
+    writeFileSync(
+      join(seed, 'certificates.yaml'),
+      `version: 1\ndefaults: { issuer: internal, renewBefore: 10d }\nrecipients: [${id.recipient}]\nowners: { web: [alice], data: [example/dba] }\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n    duration: 30d\n    owners: [web]\n  - name: db\n    dnsNames: [db.example.test]\n    duration: 90d\n    owners: [data]\n`,
+    );
+    await writeCaFiles({ repoDir: seed, ca: await initCa({ commonName: 'report CA', now: new Date('2026-01-01T00:00:00Z') }), recipients: [id.recipient] });
+    await renew({ repoDir: seed, now: new Date('2026-11-01T09:00:00Z'), identity: id.identity });
+    git(seed, 'add', '-A');
+    git(seed, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'inventory and certificates');
+    git(seed, 'push', '-q', 'origin', 'main');
+    double = await startGitHubDouble({ owner: 'example', repo: 'certs', token: 'ghs_test' });
+  });
+  after(async () => {
+    await double?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const dashboardIssue = () => [...double.issues.values()].find((i) => String(i.body).includes('<!-- certops:dashboard -->'))!;
+
+  const scheduled = async (n: number, now: string) => {
+    const workspace = join(root, `checkout${n}`);
+    git(root, 'clone', '-q', `file://${origin}`, workspace);
+    return runAction('dist/report/index.js', 'actions/report/action.yml', {
+      workspace,
+      inputs: { now, 'github-token': 'ghs_test', repository: 'example/certs' },
+      event: { name: 'schedule', payload: {} },
+      env: { GITHUB_API_URL: double.url, GITHUB_REF_NAME: 'main', GITHUB_REPOSITORY: 'example/certs' },
+    });
+  };
+
+  it('commits the reports, annotates the expiring certificate and opens the dashboard issue', async () => {
+    const run = await scheduled(1, '2026-11-27T08:00:00Z');
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const changed = JSON.parse(run.outputs.changed!) as string[];
+    for (const f of ['reports/expiry.md', 'reports/expiry.json', 'reports/expiry.svg', 'reports/metrics.prom', 'reports/evidence.md']) assert.ok(changed.includes(f), f);
+    assert.match(git(origin, 'log', '-1', '--format=%B', 'main'), /update reports[\s\S]*\[skip ci\]/);
+    assert.match(git(origin, 'show', 'main:reports/metrics.prom'), /certops_certificate_expiration_timestamp_seconds\{name="www"/);
+    const www = run.annotations.find((a) => a.properties.title === 'certops: www expiring');
+    assert.ok(www, run.stdout);
+    assert.equal(www.level, 'error');
+    assert.match(www.message, /www expires in [1-4] day\(s\).*@alice/);
+    assert.equal(run.outputs['ledger-ok'], 'true');
+    assert.equal(run.outputs['dashboard-issue'], String(dashboardIssue().number));
+    assert.deepEqual(double.violations, []);
+  });
+
+  it('a rerun the same day commits nothing and leaves the dashboard issue as it is', async () => {
+    const tip = git(origin, 'rev-parse', 'main');
+    const run = await scheduled(2, '2026-11-27T08:30:00Z');
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.deepEqual(JSON.parse(run.outputs.changed!), []);
+    assert.equal(git(origin, 'rev-parse', 'main'), tip);
+    assert.equal([...double.issues.values()].filter((i) => !('pull' in i)).length, 1);
+  });
+
+  it('the next day the reports change and the same issue is updated in place', async () => {
+    const before = dashboardIssue().body;
+    const run = await scheduled(3, '2026-11-28T08:00:00Z');
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.ok((JSON.parse(run.outputs.changed!) as string[]).length > 0);
+    assert.equal([...double.issues.values()].filter((i) => !('pull' in i)).length, 1);
+    assert.notEqual(dashboardIssue().body, before);
+    assert.deepEqual(double.violations, []);
+  });
+});
