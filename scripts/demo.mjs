@@ -69,9 +69,16 @@ try {
   certops('Deploy on merge: what the merge changed goes to the files target', ['deploy', '--since', beforeMerge, '--identity-file', identityFile]);
   console.log(`  ${join(dir, 'deployed/edge')}: ${readdirSync(join(dir, 'deployed/edge')).map((n) => `${n}/{${readdirSync(join(dir, 'deployed/edge', n)).filter((f) => !f.startsWith('.')).join(',')}}`).join(' ')}`);
   certops('Deploy again: nothing changes', ['deploy', '--since', beforeMerge, '--identity-file', identityFile]);
+  certops('Reports: expiry report and chart, metrics, evidence; the ledger holds the deploy events', ['report']);
+  console.log(`  reports/: ${readdirSync(join(repo, 'reports')).filter((f) => !f.startsWith('.')).join(', ')}`);
+  console.log(readFileSync(join(repo, 'reports/expiry.md'), 'utf8').split('\n').filter((l) => l.startsWith('|')).slice(0, 4).map((l) => `    ${l}`).join('\n'));
+  certops('The audit ledger is a hash chain', ['audit', 'verify']);
   certops('Renew again: nothing is due yet', ['renew', '--identity-file', identityFile]);
   const later = new Date(Date.now() + 25 * 86_400_000).toISOString();
   certops('25 days later the certificates enter their renewal window (dry run)', ['renew', '--dry-run'], { now: later });
+  const ledger = join(repo, 'reports/audit.jsonl');
+  writeFileSync(ledger, readFileSync(ledger, 'utf8').replace('"deployment_status":"success"', '"deployment_status":"failure"'));
+  certops('Someone edits the ledger by hand: audit verify names the line', ['audit', 'verify'], { expect: [1] });
 
   console.log(`\nThe whole lifecycle took ${((Date.now() - started) / 1000).toFixed(1)} s, offline.`);
   if (keep) console.log(`The demo repository is in ${repo}`);
