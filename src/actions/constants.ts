@@ -80,7 +80,7 @@ export const ReportInputs = {
   Thresholds: 'thresholds',
   BusinessHours: 'business-hours',
   Commit: 'commit',
-  Branch: 'branch',
+  Branch: 'commit-branch',
   Dashboard: 'dashboard',
   Token: 'github-token',
   Repository: 'repository',

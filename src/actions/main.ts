@@ -3,11 +3,8 @@ import { CommandInput } from './constants.js';
 
 type Loader = () => Promise<{ run(): Promise<void> }>;
 
-/**
- * The root action's sub-commands. A name mapped to undefined is planned but not in this build,
- * so it fails with that said rather than as a typo. Adding one is one line.
- */
-const COMMANDS: Readonly<Record<string, Loader | undefined>> = {
+/** The root action's sub-commands. Adding one is one line. */
+const COMMANDS: Readonly<Record<string, Loader>> = {
   lint: () => import('./lint.js'),
   renew: () => import('./renew.js'),
   deploy: () => import('./deploy.js'),
@@ -21,12 +18,7 @@ export async function run(): Promise<void> {
     const names = Object.keys(COMMANDS).join(', ');
     if (!name) throw new Error(`Input "${CommandInput}" is required: one of ${names}.`);
     if (!Object.hasOwn(COMMANDS, name)) throw new Error(`Input "${CommandInput}" must be one of ${names}; got "${name}".`);
-    const load = COMMANDS[name];
-    if (!load) {
-      const ready = Object.keys(COMMANDS).filter((n) => COMMANDS[n]);
-      throw new Error(`command "${name}" is not available in this version of certops yet; available: ${ready.join(', ')}.`);
-    }
-    const { run: runCommand } = await load();
+    const { run: runCommand } = await COMMANDS[name]!();
     await runCommand();
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));

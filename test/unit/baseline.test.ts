@@ -26,3 +26,15 @@ it('the policy schema lists exactly the rules certops implements', () => {
   const schema = JSON.parse(readFileSync('schema/policy.schema.json', 'utf8')) as { properties: { rules: { properties: Record<string, unknown> } } };
   assert.deepEqual(Object.keys(schema.properties.rules.properties).sort(), [...RULES.keys()].sort());
 });
+
+it('action.yml and README.md are generated from the actions (scripts/root-action.mjs, scripts/readme.mjs); README names every rule and CLI command', async () => {
+  const { spawnSync } = await import('node:child_process');
+  for (const script of ['scripts/root-action.mjs', 'scripts/readme.mjs']) {
+    const r = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const readme = readFileSync('README.md', 'utf8');
+  for (const id of RULES.keys()) assert.match(readme, new RegExp(`\\b${id}:`), `README policy example lacks ${id}`);
+  const { COMMANDS } = await import('../../src/cli/commands/index.js');
+  for (const name of Object.keys(COMMANDS)) assert.match(readme, new RegExp(`\\| \`${name} `), `README CLI table lacks ${name}`);
+});
