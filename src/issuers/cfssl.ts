@@ -6,7 +6,7 @@ import { toPem } from '../pki/pem.js';
 import { loadPublicKey, samePublicKey } from '../pki/private-key.js';
 import { fetchWithRetry, type FetchRetryOptions } from '../net/retry.js';
 import type { IssuedCertificate, Issuer, IssueRequest } from './types.js';
-import { readRepoFile } from './repo-path.js';
+import { readRepoFile } from '../repo/repo-path.js';
 
 export interface CfsslIssuerOptions {
   /** The issuer's name in certificates.yaml. */

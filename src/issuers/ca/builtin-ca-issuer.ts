@@ -5,7 +5,7 @@ import { parsePem, toPem } from '../../pki/pem.js';
 import { describeKey, loadPublicKey, publicKeyDer } from '../../pki/private-key.js';
 import { x509 } from '../../pki/x509.js';
 import type { IssuedCertificate, Issuer, IssueRequest } from '../types.js';
-import { readRepoFile } from '../repo-path.js';
+import { readRepoFile } from '../../repo/repo-path.js';
 import { DEFAULT_BACKDATE_MS, floorToSecond, randomSerialNumber } from './certificate-fields.js';
 import { loadSigningCa, type SigningCa } from './signing-ca.js';
 import { extendedKeyUsages, keyUsageFlags } from './usages.js';

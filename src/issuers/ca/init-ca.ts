@@ -5,7 +5,7 @@ import { encryptPrivateKey } from '../../keys/age.js';
 import { toPem } from '../../pki/pem.js';
 import { generatePrivateKey, privateKeyToPem, publicKeyDer, toWebCryptoKeys, type KeyType } from '../../pki/private-key.js';
 import { x509 } from '../../pki/x509.js';
-import { resolveRepoPath } from '../repo-path.js';
+import { resolveRepoPath } from '../../repo/repo-path.js';
 import { DEFAULT_BACKDATE_MS, floorToSecond, randomSerialNumber } from './certificate-fields.js';
 import { loadSigningCa } from './signing-ca.js';
 
