@@ -42,6 +42,7 @@ export const RenewInputs = {
   Draft: 'draft',
   Author: 'author',
   AcmeCaCertificate: 'acme-ca-certificate',
+  CommitLedger: 'commit-ledger',
 } as const;
 
 /** Output names of the renew action. */

@@ -9,6 +9,9 @@ import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { formatPlan } from '../renewal/format-plan.js';
 import { renew, type RenewResult } from '../renewal/renew.js';
+import type { LifecycleEvent } from '../events/event.js';
+import { commitBack } from '../gitops/commit-back.js';
+import { appendEvents, LEDGER_FILE } from '../report/ledger-file.js';
 import { RenewInputs, RenewOutputs } from './constants.js';
 
 /** Everything the renew action was asked to do, checked. */
@@ -91,7 +94,9 @@ export async function run(): Promise<void> {
       pending = undefined; // no renewal branch yet
     }
     core.startGroup('Plan and issue');
+    const events: LifecycleEvent[] = [];
     const result = await renew({
+      events: { emit: (e) => void events.push(e) },
       repoDir: s.repoDir,
       now: s.now,
       concurrency: s.concurrency,
@@ -107,6 +112,24 @@ export async function run(): Promise<void> {
     });
     core.info(formatPlan(result.plan));
     core.endGroup();
+
+    // Issued and failed renewals go to the ledger on the base branch now: a failure has no pull
+    // request to carry it, and the record must not wait for a merge. Before the branch is built,
+    // so the branch sits on the base that holds the record and a rerun finds nothing to rebase.
+    if (!s.dryRun && events.length && core.getBooleanInput(RenewInputs.CommitLedger)) {
+      core.startGroup('Audit ledger');
+      const committed = await commitBack({
+        repoDir: s.repoDir,
+        branch: s.base,
+        message: `certops: record ${events.length} renewal event(s)`,
+        paths: [LEDGER_FILE],
+        ...(s.author ? { author: s.author } : {}),
+        produce: async () => void (await appendEvents(s.repoDir, events)),
+        log: (line) => core.info(line),
+      });
+      core.info(`audit ledger: ${committed.action}`);
+      core.endGroup();
+    }
 
     let published: PublishRenewalResult | undefined;
     if (!s.dryRun && (result.renewed.length || result.removed.length)) {

@@ -1,7 +1,12 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { GITHUB_ACTIONS_BOT, Git, GitError, type GitIdentity } from './git.js';
 
 export interface CommitBackOptions {
-  /** A checkout the job owns (Actions): between attempts it is reset to the remote tip. */
+  /**
+   * A checkout the job owns (Actions). Between attempts HEAD and `paths` are reset to the remote
+   * tip; every other file in the working tree is left as it is (renew keeps its renewal there).
+   */
   repoDir: string;
   /** The branch to commit to, e.g. the default branch. */
   branch: string;
@@ -55,7 +60,12 @@ export async function commitBack(options: CommitBackOptions): Promise<CommitBack
       if (!(error instanceof GitError) || !/\[rejected\]|non-fast-forward|fetch first|stale info|failed to push some refs/.test(error.stderr) || attempt >= attempts) throw error;
       options.log?.(`${options.branch} moved on while this run worked; rebuilding on the new tip (attempt ${attempt + 1} of ${attempts})`);
       await git.fetch(remote, [`refs/heads/${options.branch}`]);
-      await git.exec(['reset', '--hard', '--quiet', 'FETCH_HEAD']);
+      await git.exec(['reset', '--quiet', 'FETCH_HEAD']);
+      for (const path of options.paths) {
+        const known = (await git.exec(['ls-tree', '--name-only', 'FETCH_HEAD', '--', path])).stdout.trim();
+        if (known) await git.exec(['checkout', 'FETCH_HEAD', '--', path]);
+        else rmSync(join(options.repoDir, path), { recursive: true, force: true });
+      }
     }
   }
 }

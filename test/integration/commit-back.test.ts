@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -46,6 +46,9 @@ describe('commitBack', () => {
   it('rebuilds on the new tip when another run pushed first; both runs\' events end up chained', async () => {
     const slow = clone('slow');
     const fast = clone('fast');
+    // Work the slow run keeps in its checkout (renew's renewal) must survive the rebuild.
+    mkdirSync(join(slow, 'certs/www'), { recursive: true });
+    writeFileSync(join(slow, 'certs/www/cert.pem'), 'renewed');
     const first = await commitBack({ repoDir: fast, branch: 'main', message: 'fast', paths: [LEDGER_FILE], produce: async () => void (await appendEvents(fast, [event('fast')])) });
     assert.equal(first.action, 'committed');
     const attempts: number[] = [];
@@ -65,6 +68,8 @@ describe('commitBack', () => {
     assert.deepEqual(ledger.trim().split('\n').map((l) => (JSON.parse(l) as { certificate: string }).certificate), ['fast', 'slow']);
     assert.equal(verifyLedger(ledger).ok, true);
     assert.match(git(origin, 'log', '-1', '--format=%B', 'main'), /\[skip ci\]/);
+    assert.equal(readFileSync(join(slow, 'certs/www/cert.pem'), 'utf8'), 'renewed');
+    assert.equal(git(origin, 'ls-tree', '-r', '--name-only', 'main'), LEDGER_FILE, 'only the ledger is committed');
   });
 
   it('nothing to commit: no commit', async () => {

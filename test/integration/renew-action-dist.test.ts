@@ -68,6 +68,11 @@ describe('dist/renew/index.js on a schedule', () => {
     assert.match(run.summary, /2 renewed, 0 failed/);
     assert.match(run.summary, /<table>/);
     assert.equal(git(origin, 'ls-tree', '--name-only', '-r', 'certops/renew', 'certs').split('\n').length, 4);
+    // The events are on main at once, and the renewal branch sits on that commit.
+    const ledger = git(origin, 'show', 'main:reports/audit.jsonl').split('\n').map((l) => JSON.parse(l) as { event_type: string; certificate: string });
+    assert.deepEqual(ledger.map((e) => `${e.event_type}:${e.certificate}`).sort(), ['certificate_issued:api', 'certificate_issued:www']);
+    assert.equal(git(origin, 'rev-parse', 'certops/renew^'), git(origin, 'rev-parse', 'main'));
+    assert.match(git(origin, 'log', '-1', '--format=%B', 'main'), /\[skip ci\]/);
     // The runner hides what ::add-mask:: names; anywhere else the identity must not appear.
     const shown = (run.stdout + run.stderr).split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
     assert.doesNotMatch(shown, /AGE-SECRET-KEY|PRIVATE KEY-----/);
@@ -76,9 +81,11 @@ describe('dist/renew/index.js on a schedule', () => {
 
   it('a rerun before the merge changes nothing and keeps the one pull request', async () => {
     const tip = git(origin, 'rev-parse', 'certops/renew');
+    const main = git(origin, 'rev-parse', 'main');
     const run = await scheduled(2);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(git(origin, 'rev-parse', 'certops/renew'), tip);
+    assert.equal(git(origin, 'rev-parse', 'main'), main, 'carried renewals are not recorded again');
     assert.equal(double.pulls().length, 1);
     assert.deepEqual(double.violations, []);
   });
@@ -90,5 +97,6 @@ describe('dist/renew/index.js on a schedule', () => {
     assert.match(run.stdout, /::error title=certops renew%3A www failed::.*cannot decrypt it/);
     assert.doesNotMatch(run.stdout + run.stderr, /\n\s+at .*\(.*:\d+:\d+\)/);
     assert.doesNotMatch(run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), new RegExp(other.identity));
+    assert.match(git(origin, 'show', 'main:reports/audit.jsonl'), /"event_type":"certificate_renewal_failed"/);
   });
 });
