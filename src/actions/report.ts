@@ -6,6 +6,8 @@ import { apiUrlFromEnv, createGitHubClient } from '../gitops/octokit.js';
 import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { generateReports, parseBusinessHours, upsertDashboardIssue, type GenerateReportsResult } from '../report/index.js';
 import { DEFAULT_CURSOR_FILE, forwardLedger } from '../report/siem/forward.js';
+import { reportGeneratedEvent } from '../report/report-event.js';
+import { siemEvent } from '../report/siem/siem-event.js';
 import { sinksFromSettings } from '../report/siem/sinks-from-settings.js';
 import { DEFAULT_SPOOL_FILE } from '../report/siem/spool.js';
 import { ReportInputs, ReportOutputs } from './constants.js';
@@ -56,6 +58,12 @@ export async function run(): Promise<void> {
     });
     const kept = new Map<string, string>();
     if (sinks.length) {
+      const changed = result!.changed;
+      if (changed.length) {
+        const runUrl = env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action';
+        const event = siemEvent(reportGeneratedEvent({ now, changed, actor: env.GITHUB_ACTOR || 'certops', runUrl, ...(env.GITHUB_SHA ? { commit: env.GITHUB_SHA } : {}) }));
+        for (const sink of sinks) await sink.emit(event);
+      }
       const forwarded = await forwardLedger({ repoDir, sinks });
       core.info(`SIEM: ${forwarded.forwarded} new ledger event(s) forwarded`);
       for (const p of [DEFAULT_CURSOR_FILE, DEFAULT_SPOOL_FILE]) {

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { INSTANT_FORMATS, parseInstant } from '../../instant.js';
 import { generateReports, ReportInputError, ThresholdError } from '../../report/index.js';
 import { forwardLedger } from '../../report/siem/forward.js';
+import { reportGeneratedEvent } from '../../report/report-event.js';
+import { siemEvent } from '../../report/siem/siem-event.js';
 import { sinksFromSettings } from '../../report/siem/sinks-from-settings.js';
 import { CliError, parseCommandArgs, UsageError, type CliIo, type Command } from '../command.js';
 
@@ -66,6 +68,10 @@ export const command: Command = {
       ...(process.env.CERTOPS_SIEM_TOKEN ? { token: process.env.CERTOPS_SIEM_TOKEN } : {}),
     });
     if (sinks.length) {
+      if (result.changed.length) {
+        const event = siemEvent(reportGeneratedEvent({ now, changed: result.changed, actor: process.env.USER ?? 'certops', runUrl: 'certops cli' }));
+        for (const sink of sinks) await sink.emit(event);
+      }
       const forwarded = await forwardLedger({ repoDir, sinks });
       io.stderr(`SIEM: ${forwarded.forwarded} new ledger event(s) forwarded\n`);
     }
