@@ -7,6 +7,7 @@ export const LintInputs = {
   Now: 'now',
   SarifFile: 'sarif-file',
   FailOn: 'fail-on',
+  RecordViolations: 'record-violations',
 } as const;
 
 /** Output names of the lint action. */

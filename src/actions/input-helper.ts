@@ -25,6 +25,11 @@ export interface LintSettings {
   sarifFile: string;
   /** The lowest severity that fails the step, or `never`. */
   failOn: FailOn;
+  /**
+   * Append new error-level findings to the audit ledger as policy_violation events and commit it
+   * back. Never on pull requests: their findings are proposals, and their checkout is a merge ref.
+   */
+  recordViolations: boolean;
 }
 
 /** Reads and checks the inputs; throws an Error saying what was expected when one is wrong. */
@@ -49,6 +54,7 @@ export async function getInputs(env: NodeJS.ProcessEnv = process.env): Promise<L
     now,
     sarifFile: isAbsolute(sarifInput) ? sarifInput : resolve(workspace, sarifInput),
     failOn: failOn as FailOn,
+    recordViolations: core.getInput(LintInputs.RecordViolations) === 'true' && !BASE_EVENTS.has(env.GITHUB_EVENT_NAME ?? ''),
   };
   const manifest = core.getInput(LintInputs.Manifest);
   if (manifest) settings.manifestFile = repoPath(LintInputs.Manifest, manifest, repoDir);

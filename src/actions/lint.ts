@@ -1,11 +1,14 @@
 import * as core from '@actions/core';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Finding, FindingCounts } from '../findings.js';
 import { toJsonFinding } from '../policy/format-json.js';
 import { countsLine } from '../policy/format-text.js';
 import { runLint, type LintOptions, type LintResult } from '../policy/lint.js';
 import { formatSarif } from '../policy/sarif.js';
+import { commitBack } from '../gitops/commit-back.js';
+import { newViolationEvents } from '../policy/violation-events.js';
+import { appendEvents, LEDGER_FILE, readLedgerEntries } from '../report/ledger-file.js';
 import { LintOutputs } from './constants.js';
 import { getInputs, type LintSettings } from './input-helper.js';
 
@@ -50,6 +53,8 @@ export async function run(): Promise<void> {
       core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
     core.info(`certops lint: ${countsLine(result.counts)}; SARIF written to ${settings.sarifFile}`);
+
+    if (settings.recordViolations && result.counts.error > 0) await recordViolations(result.findings, settings);
 
     const failing = failingCount(result.counts, settings.failOn);
     if (failing > 0) {
@@ -156,4 +161,26 @@ function blobUrl(path: string, line: number): string | undefined {
 /** core.summary.addTable puts cell text into HTML as it is; finding messages may hold `<` or `&`. */
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** New error-level findings go to the audit ledger on the branch that was checked. */
+async function recordViolations(findings: Finding[], settings: LintSettings): Promise<void> {
+  const env = process.env;
+  const ledgerPath = join(settings.repoDir, LEDGER_FILE);
+  const events = () =>
+    newViolationEvents(findings, readLedgerEntries(existsSync(ledgerPath) ? readFileSync(ledgerPath, 'utf8') : '').map((e) => e.event), {
+      now: settings.now,
+      actor: env.GITHUB_ACTOR || 'certops',
+      runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action',
+      ...(env.GITHUB_SHA ? { commit: env.GITHUB_SHA } : {}),
+    });
+  const committed = await commitBack({
+    repoDir: settings.repoDir,
+    branch: env.GITHUB_REF_NAME || 'main',
+    message: 'certops: record policy violations',
+    paths: [LEDGER_FILE],
+    produce: async () => void (await appendEvents(settings.repoDir, events())),
+    log: (line) => core.info(line),
+  });
+  core.info(`audit ledger: ${committed.action}`);
 }

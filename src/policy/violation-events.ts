@@ -1,0 +1,43 @@
+import { eventType, type LifecycleEvent } from '../events/event.js';
+import type { Finding } from '../findings.js';
+
+export interface ViolationContext {
+  now: Date;
+  actor: string;
+  runUrl: string;
+  commit?: string;
+}
+
+const key = (certificate: string, message: string) => `${certificate}\u0000${message}`;
+
+/**
+ * Ledger events for error-level findings that the ledger does not hold yet. A violation that
+ * persists is recorded once, when it is first seen, not on every run that sees it again.
+ */
+export function newViolationEvents(findings: readonly Finding[], recorded: readonly LifecycleEvent[], ctx: ViolationContext): LifecycleEvent[] {
+  const known = new Set(recorded.filter((e) => e.event_type === 'certificate_policy_violation').map((e) => key(e.certificate, e.message ?? '')));
+  const events: LifecycleEvent[] = [];
+  for (const f of findings) {
+    if (f.severity !== 'error') continue;
+    const message = `${f.ruleId} at ${f.file}:${f.line}: ${f.message}`;
+    const certificate = f.certificate ?? '';
+    if (known.has(key(certificate, message))) continue;
+    known.add(key(certificate, message));
+    events.push({
+      timestamp: ctx.now.toISOString(),
+      event_type: eventType('policy_violation'),
+      certificate_subject: '',
+      certificate_serial: '',
+      issuer: '',
+      expiration_date: '',
+      deployment_status: 'n/a',
+      target_systems: [],
+      certificate,
+      actor: ctx.actor,
+      run_url: ctx.runUrl,
+      ...(ctx.commit ? { commit: ctx.commit } : {}),
+      message,
+    });
+  }
+  return events;
+}
