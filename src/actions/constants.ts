@@ -44,6 +44,7 @@ export const RenewInputs = {
   Author: 'author',
   AcmeCaCertificate: 'acme-ca-certificate',
   CommitLedger: 'commit-ledger',
+  Grouping: 'grouping',
 } as const;
 
 /** Output names of the renew action. */
@@ -52,6 +53,7 @@ export const RenewOutputs = {
   Failed: 'failed',
   PullRequestNumber: 'pull-request-number',
   PullRequestUrl: 'pull-request-url',
+  PullRequests: 'pull-requests',
   Plan: 'plan',
 } as const;
 

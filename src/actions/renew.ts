@@ -8,6 +8,7 @@ import { DEFAULT_RENEWAL_BRANCH } from '../gitops/renewal-branch.js';
 import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { formatPlan } from '../renewal/format-plan.js';
+import { GROUPINGS, type Grouping } from '../renewal/grouping.js';
 import { renew, type RenewResult } from '../renewal/renew.js';
 import type { LifecycleEvent } from '../events/event.js';
 import { commitBack } from '../gitops/commit-back.js';
@@ -29,6 +30,7 @@ interface RenewSettings {
   repository: string;
   base: string;
   branch: string;
+  grouping: Grouping;
   labels: string[];
   draft: boolean;
   author?: { name: string; email: string };
@@ -59,6 +61,8 @@ function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
     author = { name: m[1]!, email: m[2]! };
   }
   const trust = core.getInput(RenewInputs.AcmeCaCertificate);
+  const grouping = core.getInput(RenewInputs.Grouping) || 'all';
+  if (!(GROUPINGS as readonly string[]).includes(grouping)) throw new Error(`Input "${RenewInputs.Grouping}" must be one of ${GROUPINGS.join(', ')}; got "${grouping}".`);
   const settings: RenewSettings = {
     repoDir: resolve(workspace, core.getInput(RenewInputs.Repo) || '.'),
     now,
@@ -70,6 +74,7 @@ function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
     repository,
     base: core.getInput(RenewInputs.BaseBranch) || env.GITHUB_REF_NAME || 'main',
     branch: core.getInput(RenewInputs.Branch) || DEFAULT_RENEWAL_BRANCH,
+    grouping: grouping as Grouping,
     labels: core.getInput(RenewInputs.Labels).split(',').map((l) => l.trim()).filter(Boolean),
     draft: core.getBooleanInput(RenewInputs.Draft),
     runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action',
@@ -85,14 +90,8 @@ function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
 export async function run(): Promise<void> {
   try {
     const s = getSettings();
-    // The renewal branch as last pushed: what it already holds is carried over, not issued again.
-    let pending: string | undefined;
-    try {
-      execFileSync('git', ['fetch', '--quiet', 'origin', `+refs/heads/${s.branch}:refs/remotes/origin/${s.branch}`], { cwd: s.repoDir, stdio: 'ignore' });
-      pending = `refs/remotes/origin/${s.branch}`;
-    } catch {
-      pending = undefined; // no renewal branch yet
-    }
+    // The renewal branches as last pushed: what they already hold is carried over, not issued again.
+    const pending = fetchRenewalBranches(s.repoDir, s.branch);
     core.startGroup('Plan and issue');
     const events: LifecycleEvent[] = [];
     const result = await renew({
@@ -104,7 +103,7 @@ export async function run(): Promise<void> {
       ...(s.only.length ? { only: s.only } : {}),
       force: s.force,
       ...(s.identity ? { identity: s.identity } : {}),
-      ...(pending ? { pendingRevision: pending } : {}),
+      pendingRevisions: pending,
       ...(s.acmeTrustPem ? { acmeTrustPem: s.acmeTrustPem } : {}),
       runUrl: s.runUrl,
       actor: s.actor,
@@ -142,19 +141,22 @@ export async function run(): Promise<void> {
         manifest,
         base: s.base,
         branch: s.branch,
+        grouping: s.grouping,
         remote: 'origin',
         ...(s.author ? { author: s.author } : {}),
         github: { octokit: createGitHubClient({ token: s.token, baseUrl: apiUrlFromEnv() }), owner, repo, ...(s.labels.length ? { labels: s.labels } : {}), draft: s.draft },
         log: (line) => core.info(line),
       });
-      for (const w of published.pullRequest?.warnings ?? []) core.warning(w);
+      for (const g of published.groups) for (const w of g.pullRequest?.warnings ?? []) core.warning(w);
       core.endGroup();
     }
 
     core.setOutput(RenewOutputs.Renewed, JSON.stringify(result.renewed.map((r) => r.name)));
     core.setOutput(RenewOutputs.Failed, JSON.stringify(result.failed.map((f) => ({ name: f.name, error: f.error }))));
-    core.setOutput(RenewOutputs.PullRequestNumber, published?.pullRequest ? String(published.pullRequest.number) : '');
-    core.setOutput(RenewOutputs.PullRequestUrl, published?.pullRequest?.url ?? '');
+    const pulls = (published?.groups ?? []).flatMap((g) => (g.pullRequest ? [{ number: g.pullRequest.number, url: g.pullRequest.url, branch: g.branch.branch, action: g.pullRequest.action }] : []));
+    core.setOutput(RenewOutputs.PullRequestNumber, pulls[0] ? String(pulls[0].number) : '');
+    core.setOutput(RenewOutputs.PullRequestUrl, pulls[0]?.url ?? '');
+    core.setOutput(RenewOutputs.PullRequests, JSON.stringify(pulls));
     core.setOutput(RenewOutputs.Plan, JSON.stringify(result.plan.certificates.map((c) => ({ name: c.name, due: c.due, reason: c.reason, renewAt: c.renewAt.toISOString(), detail: c.detail }))));
     for (const f of result.failed) core.error(`${f.name} (${f.issuer}): ${f.error}`, { title: `certops renew: ${f.name} failed` });
     for (const f of result.manifestFindings) core.error(f.message, { file: f.file, startLine: f.line, startColumn: f.column, title: f.ruleId });
@@ -178,7 +180,7 @@ async function writeSummary(result: RenewResult, published: PublishRenewalResult
     s.addRaw(`Nothing due.${result.plan.nextDue ? ` Next: ${result.plan.nextDue.name} on ${result.plan.nextDue.renewAt.toISOString().slice(0, 10)}.` : ''}`, true);
   } else {
     s.addRaw(`${result.renewed.length} renewed, ${result.failed.length} failed.`, true);
-    if (published?.pullRequest) s.addLink(`Pull request #${published.pullRequest.number} (${published.pullRequest.action})`, published.pullRequest.url).addBreak();
+    for (const g of published?.groups ?? []) if (g.pullRequest) s.addLink(`Pull request #${g.pullRequest.number} (${g.pullRequest.action})`, g.pullRequest.url).addBreak();
   }
   s.addTable([
     [{ data: 'certificate', header: true }, { data: 'status', header: true }, { data: 'reason', header: true }, { data: 'renew at', header: true }, { data: 'detail', header: true }],
@@ -189,4 +191,15 @@ async function writeSummary(result: RenewResult, published: PublishRenewalResult
     }),
   ]);
   await s.write();
+}
+
+/** Fetches the renewal branch and its per-group siblings (`<branch>-<group>`); returns their remote refs. */
+function fetchRenewalBranches(repoDir: string, branch: string): string[] {
+  try {
+    execFileSync('git', ['fetch', '--quiet', 'origin', `+refs/heads/${branch}*:refs/remotes/origin/${branch}*`], { cwd: repoDir, stdio: 'ignore' });
+  } catch {
+    return []; // no renewal branch yet
+  }
+  const refs = execFileSync('git', ['for-each-ref', '--format=%(refname)', `refs/remotes/origin/${branch}`, `refs/remotes/origin/${branch}-*`], { cwd: repoDir, encoding: 'utf8' });
+  return refs.split('\n').filter(Boolean);
 }

@@ -28,11 +28,11 @@ export interface RenewOptions {
   identity?: string;
   env?: NodeJS.ProcessEnv;
   /**
-   * A git revision holding the renewal branch as last pushed. Certificates it already renewed,
-   * and that are still good, are carried over instead of issued again: a rerun before the pull
-   * request is merged then changes nothing, and the CA is not asked twice.
+   * Git revisions holding the renewal branches as last pushed. Certificates one of them already
+   * renewed, and that are still good, are carried over instead of issued again: a rerun before
+   * the pull request is merged then changes nothing, and the CA is not asked twice.
    */
-  pendingRevision?: string;
+  pendingRevisions?: readonly string[];
   /** Run URL or `certops cli`, recorded in the lock and in events. */
   runUrl?: string;
   actor?: string;
@@ -113,7 +113,7 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
   const result: RenewResult = { plan, renewed: [], failed: [], removed: [], changedPaths: [], manifestFindings };
   if (options.dryRun) return result;
 
-  const pending = options.pendingRevision ? pendingState(options.repoDir, options.pendingRevision, manifest, options.now) : undefined;
+  const pending = (options.pendingRevisions ?? []).flatMap((rev) => pendingState(options.repoDir, rev, manifest, options.now) ?? []);
   const specs = new Map(manifest.certificates.map((c) => [c.name, c]));
   const due = plan.certificates.filter((c) => c.due);
   const newLock: LockFile = { version: 1, certificates: { ...lock.certificates } };
@@ -121,7 +121,7 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
 
   const outcomes = await settleWithConcurrency(due, options.concurrency ?? 4, async (planned) => {
     const spec = specs.get(planned.name)!;
-    const carried = pending?.carry(planned, spec);
+    const carried = pending.map((p) => p.carry(planned, spec)).find((c) => c !== undefined);
     if (carried) return { planned, spec, ...carried, carried: true, keyReused: false };
     const issuer = await issuers.get(spec.issuer);
     const existing = lock.certificates[spec.name];

@@ -92,7 +92,7 @@ describe('renew with the built-in CA: files, lock, PR, idempotent reruns', () =>
       events: { emit: (e) => void events.push(e) },
       log: (l) => logs.push(l),
       runUrl: `https://github.com/example/certs/actions/runs/${n}`,
-      ...(pending ? { pendingRevision: pending } : {}),
+      ...(pending ? { pendingRevisions: [pending] } : {}),
       ...extra,
     });
     const manifest = loadManifest(readFileSync(join(dir, 'certificates.yaml'), 'utf8')).manifest!;
@@ -105,11 +105,11 @@ describe('renew with the built-in CA: files, lock, PR, idempotent reruns', () =>
     const { dir, result, published } = await scheduledRun(1);
     assert.deepEqual(result.renewed.map((r) => r.name).sort(), ['api', 'edge', 'legacy']);
     assert.deepEqual(result.failed.map((f) => [f.name, f.error]), [['broken', 'connect ECONNREFUSED 127.0.0.1:9']]);
-    assert.equal(published.branch.action, 'created');
-    assert.equal(published.pullRequest?.action, 'created');
-    assert.match(published.body, /\| api \| missing \|/);
-    assert.match(published.body, /### Failed[\s\S]*broken[\s\S]*ECONNREFUSED/);
-    assert.deepEqual(published.pullRequest?.reviewersRequested, { users: ['alice'], teams: ['platform'] });
+    assert.equal(published.groups[0]!.branch.action, 'created');
+    assert.equal(published.groups[0]!.pullRequest?.action, 'created');
+    assert.match(published.groups[0]!.body, /\| api \| missing \|/);
+    assert.match(published.groups[0]!.body, /### Failed[\s\S]*broken[\s\S]*ECONNREFUSED/);
+    assert.deepEqual(published.groups[0]!.pullRequest?.reviewersRequested, { users: ['alice'], teams: ['platform'] });
     const { lock, findings } = loadLock(readFileSync(join(dir, 'certificates.lock.yaml'), 'utf8'));
     assert.deepEqual(findings, []);
     assert.deepEqual(Object.keys(lock.certificates), ['api', 'edge', 'legacy']);
@@ -140,8 +140,8 @@ describe('renew with the built-in CA: files, lock, PR, idempotent reruns', () =>
     for (const n of [2, 3]) {
       const { result, published } = await scheduledRun(n);
       assert.ok(result.renewed.every((r) => r.carried), `run ${n} carries the pending renewals`);
-      assert.equal(published.branch.action, 'not-updated', `run ${n}`);
-      assert.equal(published.pullRequest?.action, 'unchanged', `run ${n}`);
+      assert.equal(published.groups[0]!.branch.action, 'not-updated', `run ${n}`);
+      assert.equal(published.groups[0]!.pullRequest?.action, 'unchanged', `run ${n}`);
     }
     assert.equal(double.pulls().length, 1);
     assert.equal(events.filter((e) => e.event_type === 'certificate_issued').length, 3, 'carried renewals are not recorded twice');

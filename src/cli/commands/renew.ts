@@ -5,6 +5,7 @@ import { INSTANT_FORMATS, parseInstant } from '../../instant.js';
 import { loadManifest } from '../../manifest/load-manifest.js';
 import { publishRenewal } from '../../gitops/publish-renewal.js';
 import { DEFAULT_RENEWAL_BRANCH } from '../../gitops/renewal-branch.js';
+import { GROUPINGS, type Grouping } from '../../renewal/grouping.js';
 import { formatPlan } from '../../renewal/format-plan.js';
 import { PlanInputError } from '../../renewal/plan.js';
 import { ManifestError, renew } from '../../renewal/renew.js';
@@ -23,6 +24,7 @@ const OPTIONS = {
   branch: { type: 'string' },
   'pr-file': { type: 'string' },
   'no-commit': { type: 'boolean' },
+  grouping: { type: 'string' },
 } as const;
 
 const USAGE = `Usage: certops renew [options]
@@ -42,6 +44,7 @@ Options:
   --identity-file FILE  age identity for keys kept in the repository (default: $CERTOPS_AGE_IDENTITY)
   --base BRANCH         the branch renewals are proposed against (default: the current branch)
   --branch NAME         the renewal branch (default: ${DEFAULT_RENEWAL_BRANCH})
+  --grouping G          all (one branch), certificate or owner (a branch <branch>-<group> each)
   --pr-file FILE        where to write the pull request text (default: .git/certops-renewal-pr.md)
   --no-commit           leave the renewal in the working tree; commit nothing
   -h, --help            show this help
@@ -62,6 +65,8 @@ export const command: Command = {
     const only = values.only?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
     const identity = readIdentity(values['identity-file'], io.cwd);
     const branch = values.branch ?? DEFAULT_RENEWAL_BRANCH;
+    const grouping = values.grouping ?? 'all';
+    if (!(GROUPINGS as readonly string[]).includes(grouping)) throw new UsageError(`--grouping must be one of ${GROUPINGS.join(', ')}; got "${grouping}"`);
     const gitRepo = isGitRepo(repoDir);
     const commit = gitRepo && !values['no-commit'] && !values['dry-run'];
     const base = values.base ?? (gitRepo ? git(repoDir, 'rev-parse', '--abbrev-ref', 'HEAD') : undefined);
@@ -76,7 +81,7 @@ export const command: Command = {
         ...(only?.length ? { only } : {}),
         ...(values.force ? { force: true } : {}),
         ...(identity ? { identity } : {}),
-        ...(commit && hasRef(repoDir, branch) ? { pendingRevision: branch } : {}),
+        ...(commit ? { pendingRevisions: localRenewalBranches(repoDir, branch) } : {}),
         log: (line) => io.stderr(`${line}\n`),
       });
     } catch (e) {
@@ -95,13 +100,15 @@ export const command: Command = {
         manifest,
         base: base!,
         branch,
+        grouping: grouping as Grouping,
         remote: null,
         ...(values['pr-file'] ? { pullRequestFile: resolve(io.cwd, values['pr-file']) } : {}),
         date: now,
       });
       restoreWorkingTree(repoDir, result.changedPaths);
-      io.stdout(`branch ${branch}: ${published.branch.action}; pull request text in ${published.pullRequestFile}\n`);
-      io.stdout(`the renewal is on ${branch} (git switch ${branch} to look); the working tree is as it was\n`);
+      for (const g of published.groups) io.stdout(`branch ${g.branch.branch}: ${g.branch.action}\n`);
+      if (published.pullRequestFile) io.stdout(`pull request text in ${published.pullRequestFile}\n`);
+      io.stdout(`the renewal is on ${published.groups.map((g) => g.branch.branch).join(', ')} (git switch to look); the working tree is as it was\n`);
     } else if (!result.renewed.length && result.plan.nextDue) {
       io.stdout(`nothing due; next: ${result.plan.nextDue.name} on ${result.plan.nextDue.renewAt.toISOString()}\n`);
     }
@@ -136,12 +143,8 @@ function isGitRepo(dir: string): boolean {
   }
 }
 
-function hasRef(dir: string, ref: string): boolean {
-  try {
-    git(dir, 'rev-parse', '--verify', '--quiet', `refs/heads/${ref}`);
-    return true;
-  } catch {
-    return false;
-  }
+/** The local renewal branch and its per-group siblings. */
+function localRenewalBranches(dir: string, branch: string): string[] {
+  return git(dir, 'for-each-ref', '--format=%(refname)', `refs/heads/${branch}`, `refs/heads/${branch}-*`).split('\n').filter(Boolean);
 }
 
