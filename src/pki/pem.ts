@@ -5,6 +5,8 @@ export interface PemBlock {
 }
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n\t ]*?)-----END \1-----/g;
+/** The block pattern's source, for code that must read PEM exactly as parsePem does where it cannot import it (another process). */
+export const PEM_BLOCK_SOURCE = BLOCK.source;
 
 /** All PEM blocks in a text, in order; text between blocks is ignored, as openssl does. */
 export function parsePem(text: string): PemBlock[] {

@@ -1,4 +1,5 @@
 import type { Finding } from '../findings.js';
+import { withReadCache } from '../repo/repo-files.js';
 import { RULES } from './rules/index.js';
 import { selects } from './select.js';
 import type { LintContext, Policy } from './types.js';
@@ -7,7 +8,9 @@ import type { LintContext, Policy } from './types.js';
  * Applies every enabled rule of every policy. Two policies enabling the same rule for one
  * certificate report a problem once: findings are deduplicated on rule, place and message.
  */
-export function evaluatePolicies(ctx: LintContext, policies: readonly Policy[]): Finding[] {
+export function evaluatePolicies(lintContext: LintContext, policies: readonly Policy[]): Finding[] {
+  // Several rules read the same files (certificates by issued-state, every file by no-plaintext-keys).
+  const ctx: LintContext = { ...lintContext, repo: withReadCache(lintContext.repo) };
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const push = (f: Finding) => {

@@ -2,9 +2,10 @@ import { countFindings, sortFindings, type Finding, type FindingCounts } from '.
 import { LOCK_FILE, loadLock } from '../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { changedPaths, readDirAtRevision, resolveRevision } from '../repo/git-revision.js';
-import { workingTree } from '../repo/repo-files.js';
+import { workingTree, type RepoFiles } from '../repo/repo-files.js';
 import { BASELINE_POLICY, BASELINE_POLICY_FILE } from './baseline.js';
 import { evaluatePolicies } from './evaluate.js';
+import { startExamination } from './parallel-examination.js';
 import { loadPolicies } from './load-policies.js';
 import type { LintContext, Policy } from './types.js';
 
@@ -39,18 +40,31 @@ export interface LintResult {
 export function runLint(options: LintOptions): LintResult {
   const manifestFile = options.manifestFile ?? MANIFEST_FILE;
   const lockFile = options.lockFile ?? LOCK_FILE;
-  const policiesDir = (options.policiesDir ?? 'policies').replace(/\/+$/, '');
-  const repo = workingTree(options.repoDir);
+  const tree = workingTree(options.repoDir);
   const findings: Finding[] = [];
 
-  const manifestText = repo.readText(manifestFile);
+  const manifestText = tree.readText(manifestFile);
   if (manifestText === undefined) {
     findings.push({ ruleId: 'manifest-missing', severity: 'error', message: `${manifestFile} not found in ${options.repoDir}. Create it (certops init writes a starter) or pass --manifest.`, file: manifestFile, line: 1, column: 1 });
     return { findings, counts: countFindings(findings), policies: [], policySource: 'working-tree', certificates: 0 };
   }
+  const lockText = tree.readText(lockFile);
+  // On a large repository, child processes read and examine the certificate files while this thread parses YAML.
+  const examination = startExamination(tree, manifestText, lockText);
+  try {
+    return lint(options, examination?.repo ?? tree, manifestText, lockText, findings);
+  } finally {
+    examination?.close();
+  }
+}
+
+function lint(options: LintOptions, repo: RepoFiles, manifestText: string, lockText: string | undefined, findings: Finding[]): LintResult {
+  const manifestFile = options.manifestFile ?? MANIFEST_FILE;
+  const lockFile = options.lockFile ?? LOCK_FILE;
+  const policiesDir = (options.policiesDir ?? 'policies').replace(/\/+$/, '');
   const loaded = loadManifest(manifestText, manifestFile);
   findings.push(...loaded.findings);
-  const lockLoad = loadLock(repo.readText(lockFile), lockFile);
+  const lockLoad = loadLock(lockText, lockFile);
   findings.push(...lockLoad.findings);
 
   let policyFiles: Map<string, string>;

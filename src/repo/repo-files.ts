@@ -44,15 +44,56 @@ export function workingTree(root: string): RepoFiles {
   };
 }
 
+/** Files up to this size are kept by a read cache; larger ones are read again when asked for again. */
+const CACHED_FILE_BYTES = 1024 * 1024;
+/** What a read cache holds at most: enough for the certificate files of a very large repository. */
+const CACHED_TOTAL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A view of `files` that keeps what it reads, so checks that look at the same file (the
+ * issued-state rule reads each certificate, the plaintext-key scan reads every file) read it from
+ * disk once. A snapshot for one run: changes made on disk after a file was read are not seen, and
+ * callers share the returned buffers, so they must not modify them.
+ */
+export function withReadCache(files: RepoFiles): RepoFiles {
+  const cache = new Map<string, Buffer>();
+  let total = 0;
+  const read = (p: string) => {
+    const hit = cache.get(p);
+    if (hit) return hit;
+    const bytes = files.read(p);
+    if (bytes && bytes.length <= CACHED_FILE_BYTES && total + bytes.length <= CACHED_TOTAL_BYTES) {
+      cache.set(p, bytes);
+      total += bytes.length;
+    }
+    return bytes;
+  };
+  return {
+    root: files.root,
+    read,
+    readText: (p) => read(p)?.toString('utf8'),
+    exists: (p) => cache.has(p) || files.exists(p),
+    list: () => files.list(),
+  };
+}
+
+/** How a working tree is listed: tracked and untracked files, less what .gitignore excludes. */
+export const LS_FILES_ARGS: readonly string[] = ['ls-files', '-z', '--cached', '--others', '--exclude-standard'];
+
+/** The file list from LS_FILES_ARGS output, however it was run. */
+export function lsFilesOutput(out: string): string[] {
+  return out.split('\0').filter(Boolean).sort();
+}
+
 function listFiles(root: string): string[] {
   try {
-    const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    const out = execFileSync('git', [...LS_FILES_ARGS], {
       cwd: root,
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    return out.split('\0').filter(Boolean).sort();
+    return lsFilesOutput(out);
   } catch {
     const files: string[] = [];
     const walk = (dir: string) => {

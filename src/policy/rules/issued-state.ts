@@ -4,8 +4,10 @@ import type { CertificateSpec } from '../../manifest/types.js';
 import { isAgeEncrypted } from '../../keys/age-format.js';
 import { normalizeIp } from '../../pki/ip.js';
 import { normalizeSerial, parseSubjectAltName } from '../../pki/certificate-info.js';
-import { parsePem } from '../../pki/pem.js';
+import { PEM_BLOCK_SOURCE, parsePem } from '../../pki/pem.js';
 import { specHash } from '../../manifest/spec-hash.js';
+import { createCertificateExaminer, type CertificateExaminer, type Link } from '../certificate-examiner.js';
+import { examinedFacts, type Examined } from '../parallel-examination.js';
 import { selects } from '../select.js';
 import type { LintContext, Rule, RuleFinding } from '../types.js';
 import { fieldLocation } from './locate.js';
@@ -36,6 +38,79 @@ function caCertificate(ctx: LintContext, path: string): X509Certificate | null {
   return cache.get(path)!;
 }
 
+/** What one run shares between entries: the in-thread examiner and what it was given, CA fingerprints. */
+interface RunState {
+  examiner?: CertificateExaminer;
+  candidates: Buffer[];
+  fingerprints: Map<X509Certificate, string>;
+  /** Candidate index by DER (latin1), per candidate list. */
+  indexes: WeakMap<readonly Buffer[], Map<string, number>>;
+}
+
+const runStates = new WeakMap<LintContext, RunState>();
+
+function runState(ctx: LintContext): RunState {
+  let state = runStates.get(ctx);
+  if (!state) runStates.set(ctx, (state = { candidates: [], fingerprints: new Map(), indexes: new WeakMap() }));
+  return state;
+}
+
+/**
+ * Facts about a certificate file: from the parallel examination when it examined exactly these
+ * bytes (and checked links if they are needed), else examined here, against the CA certificates
+ * of the manifest's issuers.
+ */
+function examine(ctx: LintContext, state: RunState, bytes: Buffer, text: string, links: boolean): Examined {
+  const done = examinedFacts(bytes);
+  if (done && (done.facts.links || !links)) return done;
+  if (!state.examiner) {
+    const cas = new Set<X509Certificate>();
+    for (const name of Object.keys(ctx.manifest.issuers)) {
+      const path = caCertificatePath(ctx, name);
+      const ca = path ? caCertificate(ctx, path) : null;
+      if (ca) cas.add(ca);
+    }
+    state.candidates = [...cas].map((ca) => ca.raw);
+    state.examiner = createCertificateExaminer({ X509Certificate, createHash, pemBlockSource: PEM_BLOCK_SOURCE });
+    state.examiner.setCandidates(state.candidates);
+  }
+  return { facts: state.examiner.examine(text, links), candidates: state.candidates };
+}
+
+function fingerprint(state: RunState, cert: X509Certificate): string {
+  let fp = state.fingerprints.get(cert);
+  if (fp === undefined) state.fingerprints.set(cert, (fp = cert.fingerprint256));
+  return fp;
+}
+
+/** A check the examiner could not run here throws now, where the rule always threw it. */
+function holds(link: Link): boolean {
+  if (typeof link === 'string') throw new Error(link);
+  return link;
+}
+
+/** The index of the CA among the candidates the facts were examined against, or -1. */
+function candidateIndex(state: RunState, examined: Examined, ca: X509Certificate): number {
+  let indexes = state.indexes.get(examined.candidates);
+  if (!indexes) {
+    indexes = new Map();
+    // The first of equal candidates, as the examiner's lastIs counts them.
+    examined.candidates.forEach((der, i) => {
+      const key = der.toString('latin1');
+      if (!indexes!.has(key)) indexes!.set(key, i);
+    });
+    state.indexes.set(examined.candidates, indexes);
+  }
+  return indexes.get(ca.raw.toString('latin1')) ?? -1;
+}
+
+/** The chain in `text`, parsed here: only for what the examiner was not asked (its CA was not a candidate) and for messages. */
+function chainOf(text: string): X509Certificate[] {
+  return parsePem(text)
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => new X509Certificate(b.der));
+}
+
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   const s = new Set(a);
@@ -44,7 +119,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 const curveBits: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
 
-/** Checks one lock entry against its files and spec. Cheap checks first; certificates are parsed once. */
+/** Checks one lock entry against its files and spec; parsing and signatures are the examiner's (src/policy/certificate-examiner.ts). */
 function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): RuleFinding[] {
   const out: RuleFinding[] = [];
   const lockAt = (field?: string): Omit<RuleFinding, 'message'> => {
@@ -54,28 +129,28 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
   };
   const fileAt = (file: string): Omit<RuleFinding, 'message'> => ({ certificate: cert.name, file, line: 1, column: 1 });
 
-  const pem = ctx.repo.readText(entry.certificate);
-  if (pem === undefined) {
+  const bytes = ctx.repo.read(entry.certificate);
+  const pem = bytes?.toString('utf8');
+  if (bytes === undefined || pem === undefined) {
     out.push({ ...lockAt('certificate'), message: `${entry.certificate} is missing: the lock file references it for ${cert.name}. Run certops renew --only ${cert.name} to reissue.` });
   } else {
-    const blocks = parsePem(pem).filter((b) => b.label === 'CERTIFICATE');
-    let chain: X509Certificate[] = [];
-    try {
-      chain = blocks.map((b) => new X509Certificate(b.der));
-    } catch (err) {
-      out.push({ ...fileAt(entry.certificate), message: `${entry.certificate} does not parse as a certificate: ${(err as Error).message}.` });
-    }
-    if (blocks.length === 0) out.push({ ...fileAt(entry.certificate), message: `${entry.certificate} holds no PEM CERTIFICATE block.` });
-    const leaf = chain[0];
-    if (leaf) {
+    const state = runState(ctx);
+    const caPath = caCertificatePath(ctx, cert.issuer);
+    const ca = caPath ? caCertificate(ctx, caPath) : null;
+    const examined = examine(ctx, state, bytes, pem, !!(caPath && ca));
+    const { facts } = examined;
+    if (facts.parseError !== undefined) out.push({ ...fileAt(entry.certificate), message: `${entry.certificate} does not parse as a certificate: ${facts.parseError}.` });
+    if (facts.blocks === 0) out.push({ ...fileAt(entry.certificate), message: `${entry.certificate} holds no PEM CERTIFICATE block.` });
+    const leaf = facts.leaf;
+    if (leaf || facts.keyError !== undefined) {
       const mismatch = (what: string, field: string, actual: string, expected: string) =>
         out.push({ ...lockAt(field), message: `${what} of ${entry.certificate} is ${actual} but the lock file says ${expected}: the file and the lock disagree. Reissue with certops renew --only ${cert.name}.` });
+      // A public key OpenSSL could not decode made reading it throw; it still does, at the same point.
+      if (!leaf) throw new Error(facts.keyError);
       const serial = normalizeSerial(leaf.serialNumber);
       if (serial !== normalizeSerial(entry.serial)) mismatch('The serial', 'serial', serial, entry.serial);
-      const sha256 = createHash('sha256').update(leaf.raw).digest('hex');
-      if (sha256 !== entry.sha256) mismatch('The SHA-256 fingerprint', 'sha256', sha256, entry.sha256);
-      const spki = createHash('sha256').update(leaf.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
-      if (spki !== entry.spkiSha256) mismatch('The public key pin', 'spkiSha256', spki, entry.spkiSha256);
+      if (leaf.sha256 !== entry.sha256) mismatch('The SHA-256 fingerprint', 'sha256', leaf.sha256, entry.sha256);
+      if (leaf.spkiSha256 !== entry.spkiSha256) mismatch('The public key pin', 'spkiSha256', leaf.spkiSha256, entry.spkiSha256);
       const notBefore = new Date(leaf.validFrom);
       const notAfter = new Date(leaf.validTo);
       if (Math.abs(notBefore.getTime() - Date.parse(entry.notBefore)) >= 1000) mismatch('notBefore', 'notBefore', notBefore.toISOString(), entry.notBefore);
@@ -93,10 +168,9 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
           message: `${entry.certificate} covers [${[...san.dnsNames, ...san.ipAddresses].join(', ')}] but the spec asks for [${[...cert.dnsNames, ...cert.ipAddresses].join(', ')}]; the next renew run reissues it.`,
         });
       }
-      const type = leaf.publicKey.asymmetricKeyType;
-      const details = leaf.publicKey.asymmetricKeyDetails ?? {};
+      const type = leaf.keyType;
       const actual =
-        type === 'rsa' ? { algorithm: 'RSA', size: details.modulusLength ?? 0 } : type === 'ec' ? { algorithm: 'ECDSA', size: curveBits[details.namedCurve ?? ''] ?? 0 } : type === 'ed25519' ? { algorithm: 'Ed25519', size: 0 } : { algorithm: String(type), size: 0 };
+        type === 'rsa' ? { algorithm: 'RSA', size: leaf.modulusLength ?? 0 } : type === 'ec' ? { algorithm: 'ECDSA', size: curveBits[leaf.namedCurve ?? ''] ?? 0 } : type === 'ed25519' ? { algorithm: 'Ed25519', size: 0 } : { algorithm: String(type), size: 0 };
       if (actual.algorithm !== cert.privateKey.algorithm || actual.size !== cert.privateKey.size) {
         out.push({
           ...fieldLocation(ctx, cert, 'privateKey'),
@@ -105,10 +179,8 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
         });
       }
 
-      const caPath = caCertificatePath(ctx, cert.issuer);
-      const ca = caPath ? caCertificate(ctx, caPath) : null;
       if (caPath && ca) {
-        const problem = chainProblem(chain, ca, ctx.now);
+        const problem = chainProblem(state, examined, pem, ca, ctx.now);
         if (problem) out.push({ ...fileAt(entry.certificate), message: `The chain in ${entry.certificate} does not verify to ${caPath}: ${problem}.` });
       }
     }
@@ -124,16 +196,31 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
   return out;
 }
 
-/** Walks leaf -> intermediates -> CA: each certificate signed by the next, the last by the CA. */
-function chainProblem(chain: X509Certificate[], ca: X509Certificate, now: Date): string | undefined {
-  const path = [...chain];
+/**
+ * Walks leaf -> intermediates -> CA: each certificate signed by the next, the last by the CA.
+ * The links were checked by the examiner (facts.links, facts.caLinks) when it had this CA.
+ */
+function chainProblem(state: RunState, examined: Examined, text: string, ca: X509Certificate, now: Date): string | undefined {
+  const { facts } = examined;
+  const c = candidateIndex(state, examined, ca);
+  let chain: X509Certificate[] | undefined;
+  const parsed = () => (chain ??= chainOf(text));
+  const length = facts.blocks;
+  let path = length;
   // A chain file may include the root itself; it verifies the same way.
-  if (path.length > 1 && path[path.length - 1]!.fingerprint256 === ca.fingerprint256) path.pop();
-  for (let i = 0; i < path.length; i++) {
-    const subject = path[i]!;
-    const issuer = path[i + 1] ?? ca;
-    if (!subject.checkIssued(issuer) || !subject.verify(issuer.publicKey)) {
-      return `certificate ${i + 1} (${subject.subject.replace(/\n/g, ', ')}) is not signed by ${issuer.subject.replace(/\n/g, ', ')}`;
+  if (length > 1 && (c >= 0 ? facts.lastIs === c : parsed()[length - 1]!.fingerprint256 === fingerprint(state, ca))) path--;
+  for (let i = 0; i < path; i++) {
+    // With the path shortened, the certificate after it is the CA itself (same fingerprint, same DER), so links[i] stands for that link.
+    let signed: boolean;
+    if (i + 1 < length) signed = holds(facts.links![i]!);
+    else if (c >= 0) signed = holds(facts.caLinks![c]!);
+    else {
+      const last = parsed()[i]!;
+      signed = last.checkIssued(ca) && last.verify(ca.publicKey);
+    }
+    if (!signed) {
+      const issuer = i + 1 < path ? parsed()[i + 1]! : ca;
+      return `certificate ${i + 1} (${parsed()[i]!.subject.replace(/\n/g, ', ')}) is not signed by ${issuer.subject.replace(/\n/g, ', ')}`;
     }
   }
   if (new Date(ca.validTo).getTime() <= now.getTime()) return `the CA certificate expired on ${new Date(ca.validTo).toISOString()}`;

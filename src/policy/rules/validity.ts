@@ -46,13 +46,14 @@ export const cabfValidityRule: Rule = {
     if (!isPubliclyTrusted(ctx.manifest.issuers[c.issuer])) return [];
     // The next issuance happens now (or at the next renewal run), so the cap in force now applies.
     const cap = cabfCapAt(ctx.now);
-    const where = fieldLocation(ctx, c, 'duration');
+    // Located only for a finding: on a clean manifest the position index is never built.
+    const where = () => fieldLocation(ctx, c, 'duration');
     const out: RuleFinding[] = [];
     if (c.durationMs > cap.maxMs) {
-      out.push({ ...where, message: `duration ${c.duration} exceeds the CA/Browser Forum cap of ${cap.maxDays} days for publicly trusted certificates issued on ${isoDate(ctx.now)}. Set duration to ${cap.maxDays}d or less.` });
+      out.push({ ...where(), message: `duration ${c.duration} exceeds the CA/Browser Forum cap of ${cap.maxDays} days for publicly trusted certificates issued on ${isoDate(ctx.now)}. Set duration to ${cap.maxDays}d or less.` });
     } else if (cap.next && c.durationMs > cap.next.maxDays * 86_400_000) {
       out.push({
-        ...where,
+        ...where(),
         severity: 'warning',
         message: `duration ${c.duration} will exceed the CA/Browser Forum cap on ${isoDate(cap.next.from)}, when it drops to ${cap.next.maxDays} days. Lower it to ${cap.next.maxDays}d or less before then.`,
       });
@@ -88,12 +89,12 @@ export const renewalWindowRule: Rule = {
       field = 'renewBeforePercentage';
       described = `renewBeforePercentage ${c.renewBeforePercentage}%`;
     } else return []; // the default window is a third of the lifetime: always sane
-    const where = fieldLocation(ctx, c, field);
+    const where = () => fieldLocation(ctx, c, field);
     if (windowMs >= c.durationMs) {
-      return [{ ...where, severity: 'error', message: `${described} is not shorter than duration ${c.duration}: the certificate would be due the moment it is issued, so the window can never be met. Set it below ${formatDuration(c.durationMs)}, e.g. ${formatDuration(c.durationMs / 3)}.` }];
+      return [{ ...where(), severity: 'error', message: `${described} is not shorter than duration ${c.duration}: the certificate would be due the moment it is issued, so the window can never be met. Set it below ${formatDuration(c.durationMs)}, e.g. ${formatDuration(c.durationMs / 3)}.` }];
     }
     if (windowMs < c.durationMs * minFraction - 1000) {
-      return [{ ...where, message: `${described} leaves ${formatDuration(windowMs)} of a ${c.duration} lifetime to renew in; policy wants at least ${Math.round(minFraction * 100)}% (${formatDuration(c.durationMs * minFraction)}) so failed renewals can be retried before expiry.` }];
+      return [{ ...where(), message: `${described} leaves ${formatDuration(windowMs)} of a ${c.duration} lifetime to renew in; policy wants at least ${Math.round(minFraction * 100)}% (${formatDuration(c.durationMs * minFraction)}) so failed renewals can be retried before expiry.` }];
     }
     return [];
   },

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BENCH_NOW, lintRepository } from '../../bench/lib/lint-repo.js';
+import { runLint, type LintResult } from '../../src/policy/lint.js';
+
+/** Lints with the parallel examination forced to `workers` child processes (0: all in-thread). */
+function lintWith(dir: string, workers: number, now = BENCH_NOW): Pick<LintResult, 'findings' | 'counts' | 'certificates' | 'policySource'> {
+  const saved = process.env.CERTOPS_LINT_WORKERS;
+  process.env.CERTOPS_LINT_WORKERS = String(workers);
+  try {
+    const { findings, counts, certificates, policySource } = runLint({ repoDir: dir, now: new Date(now) });
+    return { findings, counts, certificates, policySource };
+  } finally {
+    if (saved === undefined) delete process.env.CERTOPS_LINT_WORKERS;
+    else process.env.CERTOPS_LINT_WORKERS = saved;
+  }
+}
+
+describe('parallel examination gives the same findings as examining in-thread', () => {
+  let root: string;
+  let dir: string;
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'certops-parallel-'));
+    dir = (await lintRepository(join(root, 'repo'), 60)).dir;
+    const cert = (n: number) => join(dir, `certs/svc-${String(n).padStart(5, '0')}/cert.pem`);
+    // A spread of broken states: swapped files, a wrong serial, garbage, a missing key, a leaf without its chain, a plaintext key.
+    writeFileSync(cert(3), readFileSync(cert(4)));
+    writeFileSync(cert(5), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    writeFileSync(cert(6), 'not a certificate\n');
+    unlinkSync(join(dir, 'certs/svc-00007/key.pem.age'));
+    const pem = readFileSync(cert(8), 'utf8');
+    writeFileSync(cert(8), pem.slice(0, pem.indexOf('-----END CERTIFICATE-----') + 26));
+    appendFileSync(cert(9), readFileSync(join(dir, 'pki/ca.pem')));
+    const lock = join(dir, 'certificates.lock.yaml');
+    writeFileSync(lock, readFileSync(lock, 'utf8').replace(/(svc-00010:\n {4}serial: )/, '$1ff'));
+    writeFileSync(join(dir, 'notes.txt'), '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n');
+    execFileSync('git', ['add', '-A'], { cwd: dir });
+  });
+  after(() => root && rmSync(root, { recursive: true, force: true }));
+
+  it('finds the broken states in-thread', () => {
+    const result = lintWith(dir, 0);
+    assert.ok(result.counts.error >= 8, JSON.stringify(result.counts));
+  });
+  for (const workers of [1, 2]) {
+    it(`with ${workers} child process${workers > 1 ? 'es' : ''}`, () => {
+      assert.deepEqual(lintWith(dir, workers), lintWith(dir, 0));
+    });
+  }
+  it('after every certificate expired, too', () => {
+    assert.deepEqual(lintWith(dir, 1, '2031-01-01T00:00:00Z'), lintWith(dir, 0, '2031-01-01T00:00:00Z'));
+  });
+  it('leaves no temporary folder behind', () => {
+    const own = mkdtempSync(join(root, 'tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    try {
+      lintWith(dir, 1);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    assert.deepEqual(readdirSync(own), []);
+  });
+});
