@@ -76,7 +76,7 @@ issuers:
   #     email: pki@example.com
   #     solvers: [ { http01: { webroot: /var/www/acme } } ]
 targets:
-  local: { files: { dir: ./deployed/{name} } }
+  local: { files: { dir: "./deployed/{name}" } }
 certificates:
   - name: example
     dnsNames: [example.internal]

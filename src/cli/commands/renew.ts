@@ -69,7 +69,15 @@ export const command: Command = {
     if (!(GROUPINGS as readonly string[]).includes(grouping)) throw new UsageError(`--grouping must be one of ${GROUPINGS.join(', ')}; got "${grouping}"`);
     const gitRepo = isGitRepo(repoDir);
     const commit = gitRepo && !values['no-commit'] && !values['dry-run'];
-    const base = values.base ?? (gitRepo ? git(repoDir, 'rev-parse', '--abbrev-ref', 'HEAD') : undefined);
+    let base = values.base;
+    if (commit && base === undefined) {
+      try {
+        base = git(repoDir, 'symbolic-ref', '--short', 'HEAD');
+        git(repoDir, 'rev-parse', '--verify', '--quiet', 'HEAD');
+      } catch {
+        throw new CliError(`${repoDir} has no commit on a branch to propose renewals against: commit certificates.yaml first, pass --base BRANCH, or use --no-commit`, 2);
+      }
+    }
 
     let result;
     try {

@@ -152,11 +152,17 @@ export class AcmeIssuer implements Issuer {
       setBadNonceRetries(client, tuning.badNonceRetries ?? 20, this.#log);
       if (!this.#options.accountUrl) {
         const termsOfService = directory.meta?.termsOfService;
-        await transport.run(() => client.createAccount({
-          // certops agrees on the user's behalf: choosing the CA in certificates.yaml is the consent.
-          termsOfServiceAgreed: true,
-          ...(spec.email ? { contact: [`mailto:${spec.email}`] } : {}),
-        }));
+        // The newAccount request alone: 201 made the account, 200 found it (its URL comes back
+        // either way). acme-client's createAccount follows a 200 with an account update, which
+        // a CA refuses as an empty update when the spec names no email.
+        const api = (client as unknown as { api: { createAccount(data: object): Promise<unknown> } }).api;
+        await transport.run(() =>
+          api.createAccount({
+            // certops agrees on the user's behalf: choosing the CA in certificates.yaml is the consent.
+            termsOfServiceAgreed: true,
+            ...(spec.email ? { contact: [`mailto:${spec.email}`] } : {}),
+          }),
+        );
         this.#log({ level: 'info', message: `${name}: ACME account ${client.getAccountUrl()}${termsOfService ? ` (terms of service: ${termsOfService})` : ''}` });
       }
       return { client, directory, transport };
