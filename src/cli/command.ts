@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 
 /** Where a command writes and what it resolves relative paths against; tests pass their own. */
 export interface CliIo {
@@ -48,4 +51,24 @@ export function parseCommandArgs<T extends Options>(args: string[], options: T) 
     }
     throw e;
   }
+}
+
+/** --now: the instant a run is evaluated at; the current time when not given. */
+export function nowOption(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const now = parseInstant(value);
+  if (!now) throw new UsageError(`--now "${value}" is not ${INSTANT_FORMATS}`);
+  return now;
+}
+
+/** --repo: the repository root, resolved against the working directory; it must be a directory. */
+export function repoOption(value: string | undefined, io: CliIo): string {
+  const dir = resolve(io.cwd, value ?? '.');
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--repo ${value ?? '.'} is not a directory`);
+  return dir;
+}
+
+/** Names given as repeated flags or comma-separated (`--only a --only b,c`). */
+export function namesOption(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
 }

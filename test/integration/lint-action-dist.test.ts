@@ -3,11 +3,9 @@
 // and summary going to files, and the pull_request event in GITHUB_EVENT_PATH.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { load } from 'js-yaml';
 import { BROKEN_MANIFEST, CLEAN_MANIFEST, commit, EMPTY_POLICY, initRepo, tempDir } from '../helpers/lint-repo.js';
 import { sarifSchemaErrors } from '../helpers/sarif-schema.js';
 import { ROOT, runAction, type Run } from '../helpers/action-runner.js';

@@ -1,9 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { initCa, writeCaFiles } from '../../issuers/ca/index.js';
-import { INSTANT_FORMATS, parseInstant } from '../../instant.js';
 import { loadManifest, MANIFEST_FILE } from '../../manifest/load-manifest.js';
-import { CliError, parseCommandArgs, UsageError, type CliIo, type Command } from '../command.js';
+import { CliError, nowOption, parseCommandArgs, repoOption, UsageError, type CliIo, type Command } from '../command.js';
 
 const OPTIONS = {
   repo: { type: 'string' },
@@ -40,10 +39,8 @@ export const command: Command = {
     const [sub, ...rest] = args;
     if (sub !== 'init') throw new UsageError(sub ? `unknown subcommand "ca ${sub}"; the only one is "ca init"` : 'missing subcommand: certops ca init');
     const { values } = parseCommandArgs(rest, OPTIONS);
-    const now = values.now === undefined ? new Date() : parseInstant(values.now);
-    if (!now) throw new UsageError(`--now "${values.now}" is not ${INSTANT_FORMATS}`);
-    const repoDir = resolve(io.cwd, values.repo ?? '.');
-    if (!statSync(repoDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--repo ${values.repo ?? '.'} is not a directory`);
+    const now = nowOption(values.now);
+    const repoDir = repoOption(values.repo, io);
     let manifestText: string;
     try {
       manifestText = readFileSync(join(repoDir, MANIFEST_FILE), 'utf8');

@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DeployInputError, deployCertificates } from '../../deploy/index.js';
-import { INSTANT_FORMATS, parseInstant } from '../../instant.js';
 import { LOCK_FILE, loadLock } from '../../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE } from '../../manifest/load-manifest.js';
 import { LedgerSink } from '../../report/ledger-sink.js';
-import { CliError, parseCommandArgs, UsageError, type CliIo, type Command } from '../command.js';
+import { CliError, namesOption, nowOption, parseCommandArgs, repoOption, UsageError, type CliIo, type Command } from '../command.js';
 import { readIdentity } from '../identity.js';
 
 const OPTIONS = {
@@ -45,12 +44,10 @@ export const command: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { values } = parseCommandArgs(args, OPTIONS);
-    const now = values.now === undefined ? new Date() : parseInstant(values.now);
-    if (!now) throw new UsageError(`--now "${values.now}" is not ${INSTANT_FORMATS}`);
-    const only = values.only?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
+    const now = nowOption(values.now);
+    const only = namesOption(values.only);
     if (!values.since && !only?.length && !values.all) throw new UsageError('say what to deploy: --since REV, --only NAME or --all');
-    const repoDir = resolve(io.cwd, values.repo ?? '.');
-    if (!statSync(repoDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--repo ${values.repo ?? '.'} is not a directory`);
+    const repoDir = repoOption(values.repo, io);
     const identity = readIdentity(values['identity-file'], io.cwd);
     if (!identity) throw new UsageError('the keys are age-encrypted: give --identity-file FILE or set CERTOPS_AGE_IDENTITY');
     const loaded = loadManifest(read(repoDir, MANIFEST_FILE) ?? '', MANIFEST_FILE);

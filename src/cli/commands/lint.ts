@@ -1,12 +1,11 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { INSTANT_FORMATS, parseInstant } from '../../instant.js';
 import { formatJson } from '../../policy/format-json.js';
 import { countsLine, formatText } from '../../policy/format-text.js';
 import { runLint, type LintOptions, type LintResult } from '../../policy/lint.js';
 import { formatSarif } from '../../policy/sarif.js';
 import { toRepoPath } from '../../repo/repo-path.js';
-import { CliError, parseCommandArgs, UsageError, type CliIo, type Command } from '../command.js';
+import { CliError, nowOption, parseCommandArgs, repoOption, UsageError, type CliIo, type Command } from '../command.js';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -45,10 +44,8 @@ export const command: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const { values } = parseCommandArgs(args, OPTIONS);
     const format = parseFormat(values.format);
-    const now = values.now === undefined ? new Date() : parseInstant(values.now);
-    if (!now) throw new UsageError(`--now "${values.now}" is not ${INSTANT_FORMATS}`);
-    const repoDir = resolve(io.cwd, values.repo ?? '.');
-    if (!isDirectory(repoDir)) throw new UsageError(`--repo ${values.repo ?? '.'} is not a directory`);
+    const now = nowOption(values.now);
+    const repoDir = repoOption(values.repo, io);
 
     const options: LintOptions = { repoDir, now };
     if (values.manifest !== undefined) options.manifestFile = repoPath(values.manifest, repoDir, '--manifest');
@@ -89,12 +86,4 @@ function repoPath(value: string, repoDir: string, flag: string): string {
   const path = toRepoPath(value, repoDir);
   if (path === undefined) throw new UsageError(`${flag} ${value} must be a path inside the repository (${repoDir})`);
   return path;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { INSTANT_FORMATS, parseInstant } from '../../instant.js';
 import { loadManifest } from '../../manifest/load-manifest.js';
 import { publishRenewal } from '../../gitops/publish-renewal.js';
 import { DEFAULT_RENEWAL_BRANCH } from '../../gitops/renewal-branch.js';
@@ -9,7 +8,7 @@ import { GROUPINGS, type Grouping } from '../../renewal/grouping.js';
 import { formatPlan } from '../../renewal/format-plan.js';
 import { PlanInputError } from '../../renewal/plan.js';
 import { ManifestError, renew } from '../../renewal/renew.js';
-import { CliError, parseCommandArgs, UsageError, type CliIo, type Command } from '../command.js';
+import { CliError, namesOption, nowOption, parseCommandArgs, repoOption, UsageError, type CliIo, type Command } from '../command.js';
 import { readIdentity } from '../identity.js';
 
 const OPTIONS = {
@@ -56,13 +55,11 @@ export const command: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { values } = parseCommandArgs(args, OPTIONS);
-    const now = values.now === undefined ? new Date() : parseInstant(values.now);
-    if (!now) throw new UsageError(`--now "${values.now}" is not ${INSTANT_FORMATS}`);
+    const now = nowOption(values.now);
     const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64; got "${values.concurrency}"`);
-    const repoDir = resolve(io.cwd, values.repo ?? '.');
-    if (!statSync(repoDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--repo ${values.repo ?? '.'} is not a directory`);
-    const only = values.only?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
+    const repoDir = repoOption(values.repo, io);
+    const only = namesOption(values.only);
     const identity = readIdentity(values['identity-file'], io.cwd);
     const branch = values.branch ?? DEFAULT_RENEWAL_BRANCH;
     const grouping = values.grouping ?? 'all';

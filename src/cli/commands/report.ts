@@ -1,12 +1,10 @@
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { INSTANT_FORMATS, parseInstant } from '../../instant.js';
 import { generateReports, ReportInputError, ThresholdError } from '../../report/index.js';
 import { forwardLedger } from '../../report/siem/forward.js';
 import { reportGeneratedEvent } from '../../report/report-event.js';
 import { siemEvent } from '../../report/siem/siem-event.js';
 import { sinksFromSettings } from '../../report/siem/sinks-from-settings.js';
-import { CliError, parseCommandArgs, UsageError, type CliIo, type Command } from '../command.js';
+import { CliError, nowOption, parseCommandArgs, repoOption, UsageError, type CliIo, type Command } from '../command.js';
 
 const OPTIONS = {
   repo: { type: 'string' },
@@ -44,10 +42,8 @@ export const command: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { values } = parseCommandArgs(args, OPTIONS);
-    const now = values.now === undefined ? new Date() : parseInstant(values.now);
-    if (!now) throw new UsageError(`--now "${values.now}" is not ${INSTANT_FORMATS}`);
-    const repoDir = resolve(io.cwd, values.repo ?? '.');
-    if (!statSync(repoDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--repo ${values.repo ?? '.'} is not a directory`);
+    const now = nowOption(values.now);
+    const repoDir = repoOption(values.repo, io);
     const thresholds = parseThresholds(values.thresholds);
     const format = values['siem-format'] ?? 'json';
     if (format !== 'json' && format !== 'splunk-hec') throw new UsageError(`--siem-format must be json or splunk-hec; got "${format}"`);

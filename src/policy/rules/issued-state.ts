@@ -11,7 +11,7 @@ import { examinedFacts, type Examined } from '../parallel-examination.js';
 import { selects } from '../select.js';
 import type { LintContext, Rule, RuleFinding } from '../types.js';
 import { fieldLocation } from './locate.js';
-import { onlyKeys } from './params.js';
+import { noParameters } from './params.js';
 
 /** The repository path of the CA certificate an issuer's chains must verify to, when it has one. */
 function caCertificatePath(ctx: LintContext, issuer: string): string | undefined {
@@ -232,11 +232,7 @@ export const issuedStateRule: Rule = {
   summary: 'The lock file, the certificate files and the spec agree, and nothing has expired.',
   help: 'The lock file is written by certops only. When it and certs/ disagree, reissue with `certops renew --only <name>` instead of editing either by hand.',
   scope: 'repository',
-  validate(config) {
-    const problems: string[] = [];
-    onlyKeys(config, [], problems);
-    return problems;
-  },
+  validate: noParameters,
   check(ctx, _config, policy) {
     const out: RuleFinding[] = [];
     const names = new Set(ctx.manifest.certificates.map((c) => c.name));

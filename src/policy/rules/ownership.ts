@@ -1,6 +1,6 @@
 import type { Rule } from '../types.js';
 import { fieldLocation } from './locate.js';
-import { booleanParam, onlyKeys, stringList } from './params.js';
+import { booleanParam, noParameters, onlyKeys, stringList } from './params.js';
 
 export const allowedIssuersRule: Rule = {
   id: 'allowed-issuers',
@@ -25,11 +25,7 @@ export const ownersRequiredRule: Rule = {
   summary: 'Every certificate names its owners.',
   help: 'Add owners: [team] to the certificate (or to defaults), naming entries under owners: they review renewals and are told before expiry.',
   scope: 'certificate',
-  validate(config) {
-    const problems: string[] = [];
-    onlyKeys(config, [], problems);
-    return problems;
-  },
+  validate: noParameters,
   check(ctx, _config, _policy, cert) {
     if (cert!.owners.length > 0) return [];
     return [{ ...fieldLocation(ctx, cert!, 'owners'), message: `${cert!.name} names no owners: nobody would be told when it fails or expires. Add owners: [<team>].` }];

@@ -30,3 +30,10 @@ export function onlyKeys(config: RuleConfig, allowed: string[], problems: string
     if (k !== 'severity' && k !== 'message' && !allowed.includes(k)) problems.push(`unknown parameter "${k}"${allowed.length ? ` (this rule takes ${allowed.join(', ')})` : ' (this rule takes none)'}.`);
   }
 }
+
+/** validate() of a rule that takes no parameters beyond severity and message. */
+export function noParameters(config: RuleConfig): string[] {
+  const problems: string[] = [];
+  onlyKeys(config, [], problems);
+  return problems;
+}

@@ -1,16 +1,12 @@
 import type { Rule } from '../types.js';
-import { onlyKeys } from './params.js';
+import { noParameters } from './params.js';
 
 export const policyChangeRule: Rule = {
   id: 'policy-change',
   summary: 'A change to policies/ is reported and needs the policy approvers.',
   help: 'Policy changes take effect only after merge: this pull request is judged by the base branch policy. Ask the approvers named in the policy (enforce with CODEOWNERS on policies/) to review.',
   scope: 'repository',
-  validate(config) {
-    const problems: string[] = [];
-    onlyKeys(config, [], problems);
-    return problems;
-  },
+  validate: noParameters,
   check(ctx, _config, policy) {
     // Every policy that enables the rule reports each change once; the engine removes repeats.
     return ctx.changedPolicyFiles.map((file) => ({

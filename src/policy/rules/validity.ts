@@ -3,7 +3,7 @@ import type { IssuerSpec } from '../../manifest/types.js';
 import { cabfCapAt } from '../cabf.js';
 import type { Rule, RuleFinding } from '../types.js';
 import { fieldLocation } from './locate.js';
-import { onlyKeys } from './params.js';
+import { noParameters, onlyKeys } from './params.js';
 
 /** ACME CAs are public unless the manifest says otherwise; a private CA is private unless it says so. */
 export function isPubliclyTrusted(issuer: IssuerSpec | undefined): boolean {
@@ -36,11 +36,7 @@ export const cabfValidityRule: Rule = {
   summary: 'Publicly trusted certificates respect the CA/Browser Forum maximum validity for their issue date.',
   help: 'From 2026-03-15 the cap is 200 days, from 2027-03-15 100 days, from 2029-03-15 47 days. Lower duration; certops renews automatically, so shorter lifetimes cost nothing.',
   scope: 'certificate',
-  validate(config) {
-    const problems: string[] = [];
-    onlyKeys(config, [], problems);
-    return problems;
-  },
+  validate: noParameters,
   check(ctx, _config, _policy, cert) {
     const c = cert!;
     if (!isPubliclyTrusted(ctx.manifest.issuers[c.issuer])) return [];
