@@ -1,8 +1,8 @@
-import manifestSchema from '../../schema/certificates.schema.json' with { type: 'json' };
 import type { Finding } from '../findings.js';
 import { didYouMean } from './did-you-mean.js';
 import { parseDuration } from './duration.js';
-import { compileSchema, schemaFindings } from './schema-validation.js';
+import { schemaFindings } from './schema-validation.js';
+import { manifestValidator } from './schema-validators.js';
 import {
   DEFAULT_DURATION,
   DEFAULT_PRIVATE_KEY,
@@ -35,7 +35,7 @@ export function loadManifest(source: string, file = MANIFEST_FILE): ManifestLoad
     return { findings: [{ ruleId: 'manifest-syntax', severity: 'error', message: parsed.message, file, ...parsed.position }] };
   }
   const { value, positions } = parsed;
-  const findings = schemaFindings(compileSchema(manifestSchema), value, positions, file, 'manifest-schema');
+  const findings = schemaFindings(manifestValidator(), value, positions, file, 'manifest-schema');
   if (!isObject(value) || !Array.isArray(value.certificates)) {
     if (findings.length === 0) {
       findings.push({ ruleId: 'manifest-schema', severity: 'error', message: `${file} must be a mapping with "version: 1" and a "certificates" list.`, file, line: 1, column: 1 });

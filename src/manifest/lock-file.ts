@@ -1,7 +1,7 @@
 import { dump } from 'js-yaml';
-import lockSchema from '../../schema/certificates.lock.schema.json' with { type: 'json' };
 import type { Finding } from '../findings.js';
-import { compileSchema, schemaFindings } from './schema-validation.js';
+import { schemaFindings } from './schema-validation.js';
+import { lockValidator } from './schema-validators.js';
 import { parseYaml, type PositionIndex } from './yaml-source.js';
 
 export const LOCK_FILE = 'certificates.lock.yaml';
@@ -55,7 +55,7 @@ export function loadLock(source: string | undefined, file = LOCK_FILE): LockLoad
   if (!parsed.ok) {
     return { lock: emptyLock(), findings: [{ ruleId: 'lock-syntax', severity: 'error', message: `${parsed.message} Regenerate it with \`certops renew --force\`; do not edit it by hand.`, file, ...parsed.position }] };
   }
-  const findings = schemaFindings(compileSchema(lockSchema), parsed.value, parsed.positions, file, 'lock-schema');
+  const findings = schemaFindings(lockValidator(), parsed.value, parsed.positions, file, 'lock-schema');
   const value = parsed.value as Partial<LockFile> | null;
   const certificates: Record<string, LockEntry> = {};
   if (value && typeof value === 'object' && value.certificates && typeof value.certificates === 'object') {

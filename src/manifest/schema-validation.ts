@@ -1,25 +1,7 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Finding } from '../findings.js';
 import { didYouMean } from './did-you-mean.js';
 import { escapePointerToken, type PositionIndex } from './yaml-source.js';
-
-// ajv-formats is CommonJS with a default export; under NodeNext the function sits on `.default`.
-type AddFormats = (ajv: Ajv, formats: string[]) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
-
-let ajv: Ajv | undefined;
-const compiled = new Map<object, ValidateFunction>();
-
-/** One ajv for the process; a schema is compiled once, on first use. */
-export function compileSchema(schema: object): ValidateFunction {
-  const known = compiled.get(schema);
-  if (known) return known;
-  ajv ??= addFormats(new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true }), ['uri', 'email', 'date-time']);
-  const fn = ajv.compile(schema);
-  compiled.set(schema, fn);
-  return fn;
-}
 
 interface SchemaNode {
   properties?: Record<string, unknown>;

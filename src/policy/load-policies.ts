@@ -1,6 +1,6 @@
-import policySchema from '../../schema/policy.schema.json' with { type: 'json' };
 import type { Finding } from '../findings.js';
-import { compileSchema, schemaFindings } from '../manifest/schema-validation.js';
+import { schemaFindings } from '../manifest/schema-validation.js';
+import { policyValidator } from '../manifest/schema-validators.js';
 import { parseYaml } from '../manifest/yaml-source.js';
 import type { Policy, RuleConfig, Selector } from './types.js';
 
@@ -20,7 +20,7 @@ export function loadPolicies(files: Map<string, string>): PolicyLoad {
       findings.push({ ruleId: 'policy-syntax', severity: 'error', message: parsed.message, file, ...parsed.position });
       continue;
     }
-    const errors = schemaFindings(compileSchema(policySchema), parsed.value, parsed.positions, file, 'policy-schema');
+    const errors = schemaFindings(policyValidator(), parsed.value, parsed.positions, file, 'policy-schema');
     if (errors.length) {
       findings.push(...errors);
       continue;
