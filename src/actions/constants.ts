@@ -45,6 +45,7 @@ export const RenewInputs = {
   AcmeCaCertificate: 'acme-ca-certificate',
   CommitLedger: 'commit-ledger',
   Grouping: 'grouping',
+  AutoMerge: 'auto-merge',
 } as const;
 
 /** Output names of the renew action. */
@@ -67,6 +68,10 @@ export const DeployInputs = {
   Now: 'now',
   CommitLedger: 'commit-ledger',
   LedgerBranch: 'ledger-branch',
+  Deployments: 'deployments',
+  DeploymentEnvironment: 'deployment-environment',
+  Token: 'github-token',
+  Repository: 'repository',
 } as const;
 
 /** Output names of the deploy action. */
@@ -74,6 +79,7 @@ export const DeployOutputs = {
   Deployed: 'deployed',
   Failed: 'failed',
   RolledBack: 'rolled-back',
+  Deployments: 'deployments',
 } as const;
 
 /** Input names of the report action. */

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { deployCertificates, type DeployResult } from '../deploy/index.js';
 import type { LifecycleEvent } from '../events/event.js';
 import { commitBack } from '../gitops/commit-back.js';
+import { DEFAULT_DEPLOYMENT_ENVIRONMENT, environmentTemplateProblem, recordDeployments, type RecordedDeployment } from '../gitops/deployments.js';
+import { apiUrlFromEnv, createGitHubClient } from '../gitops/octokit.js';
 import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { LOCK_FILE, loadLock } from '../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
@@ -28,6 +30,17 @@ export async function run(): Promise<void> {
     // On push, GitHub gives the commit before the push: what changed since then is what to deploy.
     const since = core.getInput(DeployInputs.Since) || (context.eventName === 'push' ? String(context.payload.before ?? '') : '');
     if (!since && !only.length && !all) throw new Error(`Nothing selected: on a push the event's "before" commit is used; otherwise set "${DeployInputs.Since}", "${DeployInputs.Only}" or "${DeployInputs.All}".`);
+    const deployments = core.getBooleanInput(DeployInputs.Deployments);
+    const token = core.getInput(DeployInputs.Token);
+    if (token) core.setSecret(token);
+    const repository = core.getInput(DeployInputs.Repository) || env.GITHUB_REPOSITORY || '';
+    const environmentTemplate = core.getInput(DeployInputs.DeploymentEnvironment) || DEFAULT_DEPLOYMENT_ENVIRONMENT;
+    // Checked before anything is deployed: a wrong input found afterwards would leave servers changed and no record of it.
+    if (deployments) {
+      const problem = environmentTemplateProblem(environmentTemplate);
+      if (problem) throw new Error(`Input "${DeployInputs.DeploymentEnvironment}" ${problem}.`);
+      if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new Error(`Input "${DeployInputs.Repository}" must be {owner}/{repo}; got "${repository}".`);
+    }
 
     const loaded = loadManifest(readFileSync(join(repoDir, MANIFEST_FILE), 'utf8'), MANIFEST_FILE);
     if (!loaded.manifest) throw new Error(`certificates.yaml cannot be used: ${loaded.findings.map((f) => `${f.file}:${f.line}: ${f.message}`).join('; ')}`);
@@ -65,6 +78,10 @@ export async function run(): Promise<void> {
     core.setOutput(DeployOutputs.RolledBack, names(result.rolledBack));
     for (const o of result.failed) core.error(o.message, { title: `certops deploy: ${o.certificate} -> ${o.target}` });
 
+    let recorded: RecordedDeployment[] = [];
+    if (deployments) recorded = await recordGitHubDeployments({ token, repository, sha: env.GITHUB_SHA ?? '', environmentTemplate, runUrl, result });
+    core.setOutput(DeployOutputs.Deployments, JSON.stringify(recorded.map(({ environment, id, state }) => ({ environment, id, state }))));
+
     if (events.length && core.getBooleanInput(DeployInputs.CommitLedger)) {
       core.startGroup('Audit ledger');
       const committed = await commitBack({
@@ -79,7 +96,7 @@ export async function run(): Promise<void> {
       core.endGroup();
     }
     try {
-      await writeSummary(result);
+      await writeSummary(result, recorded);
     } catch (error) {
       core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -91,7 +108,38 @@ export async function run(): Promise<void> {
   }
 }
 
-async function writeSummary(result: DeployResult): Promise<void> {
+/**
+ * A deployment record that cannot be written is a warning, not a failure: the certificates are
+ * already in service (or rolled back), and failing the job would say otherwise.
+ */
+async function recordGitHubDeployments(s: { token: string; repository: string; sha: string; environmentTemplate: string; runUrl: string; result: DeployResult }): Promise<RecordedDeployment[]> {
+  const title = 'certops deploy: GitHub deployments';
+  if (!s.token) {
+    core.warning(`Input "${DeployInputs.Deployments}" is true but "${DeployInputs.Token}" is empty: no deployment recorded.`, { title });
+    return [];
+  }
+  if (!s.sha) {
+    core.warning('GITHUB_SHA is not set: no commit to record the deployments for.', { title });
+    return [];
+  }
+  const [owner, repo] = s.repository.split('/') as [string, string];
+  core.startGroup('GitHub deployments');
+  const r = await recordDeployments({
+    octokit: createGitHubClient({ token: s.token, baseUrl: apiUrlFromEnv() }),
+    owner,
+    repo,
+    sha: s.sha,
+    outcomes: [...s.result.deployed, ...s.result.unchanged, ...s.result.failed],
+    environment: s.environmentTemplate,
+    logUrl: s.runUrl,
+    log: (line) => core.info(line),
+  });
+  core.endGroup();
+  for (const e of r.errors) core.warning(`Could not record the deployment to ${e.environment}: ${e.message} (a 403 or 404 usually means the job lacks permissions: deployments: write).`, { title });
+  return r.recorded;
+}
+
+async function writeSummary(result: DeployResult, recorded: RecordedDeployment[]): Promise<void> {
   const rows = [...result.deployed, ...result.unchanged, ...result.failed];
   const s = core.summary
     .addHeading('certops deploy', 2)
@@ -103,5 +151,6 @@ async function writeSummary(result: DeployResult): Promise<void> {
     ]);
   }
   for (const skipped of result.skipped) s.addRaw(`${skipped.certificate}: skipped, ${skipped.reason}`, true);
+  for (const d of recorded) s.addRaw(`GitHub deployment ${d.id} (${d.environment}): ${d.state}`, true);
   await s.write();
 }

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { describeAutoMerge, parseAutoMerge, type AutoMergeMethod } from '../gitops/auto-merge.js';
 import { createGitHubClient, apiUrlFromEnv } from '../gitops/octokit.js';
 import { publishRenewal, type PublishRenewalResult } from '../gitops/publish-renewal.js';
 import { DEFAULT_RENEWAL_BRANCH } from '../gitops/renewal-branch.js';
@@ -33,6 +34,8 @@ interface RenewSettings {
   grouping: Grouping;
   labels: string[];
   draft: boolean;
+  /** null: leave merging to people. */
+  autoMerge: AutoMergeMethod | null;
   author?: { name: string; email: string };
   acmeTrustPem?: string[];
   runUrl: string;
@@ -77,6 +80,7 @@ function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
     grouping: grouping as Grouping,
     labels: core.getInput(RenewInputs.Labels).split(',').map((l) => l.trim()).filter(Boolean),
     draft: core.getBooleanInput(RenewInputs.Draft),
+    autoMerge: parseAutoMerge(core.getInput(RenewInputs.AutoMerge), `Input "${RenewInputs.AutoMerge}"`),
     runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action',
     actor: env.GITHUB_ACTOR || 'certops',
   };
@@ -144,7 +148,7 @@ export async function run(): Promise<void> {
         grouping: s.grouping,
         remote: 'origin',
         ...(s.author ? { author: s.author } : {}),
-        github: { octokit: createGitHubClient({ token: s.token, baseUrl: apiUrlFromEnv() }), owner, repo, ...(s.labels.length ? { labels: s.labels } : {}), draft: s.draft },
+        github: { octokit: createGitHubClient({ token: s.token, baseUrl: apiUrlFromEnv() }), owner, repo, ...(s.labels.length ? { labels: s.labels } : {}), draft: s.draft, autoMerge: s.autoMerge },
         log: (line) => core.info(line),
       });
       for (const g of published.groups) for (const w of g.pullRequest?.warnings ?? []) core.warning(w);
@@ -153,7 +157,7 @@ export async function run(): Promise<void> {
 
     core.setOutput(RenewOutputs.Renewed, JSON.stringify(result.renewed.map((r) => r.name)));
     core.setOutput(RenewOutputs.Failed, JSON.stringify(result.failed.map((f) => ({ name: f.name, error: f.error }))));
-    const pulls = (published?.groups ?? []).flatMap((g) => (g.pullRequest ? [{ number: g.pullRequest.number, url: g.pullRequest.url, branch: g.branch.branch, action: g.pullRequest.action }] : []));
+    const pulls = (published?.groups ?? []).flatMap((g) => (g.pullRequest ? [{ number: g.pullRequest.number, url: g.pullRequest.url, branch: g.branch.branch, action: g.pullRequest.action, autoMerge: describeAutoMerge(g.autoMerge) }] : []));
     core.setOutput(RenewOutputs.PullRequestNumber, pulls[0] ? String(pulls[0].number) : '');
     core.setOutput(RenewOutputs.PullRequestUrl, pulls[0]?.url ?? '');
     core.setOutput(RenewOutputs.PullRequests, JSON.stringify(pulls));
@@ -180,7 +184,12 @@ async function writeSummary(result: RenewResult, published: PublishRenewalResult
     s.addRaw(`Nothing due.${result.plan.nextDue ? ` Next: ${result.plan.nextDue.name} on ${result.plan.nextDue.renewAt.toISOString().slice(0, 10)}.` : ''}`, true);
   } else {
     s.addRaw(`${result.renewed.length} renewed, ${result.failed.length} failed.`, true);
-    for (const g of published?.groups ?? []) if (g.pullRequest) s.addLink(`Pull request #${g.pullRequest.number} (${g.pullRequest.action})`, g.pullRequest.url).addBreak();
+    for (const g of published?.groups ?? []) {
+      if (!g.pullRequest) continue;
+      s.addLink(`Pull request #${g.pullRequest.number} (${g.pullRequest.action})`, g.pullRequest.url);
+      if (g.autoMerge) s.addRaw(g.autoMerge.state === 'enabled' ? `, auto-merge (${g.autoMerge.mergeMethod}) enabled` : `, auto-merge not enabled: ${g.autoMerge.reason}`);
+      s.addBreak();
+    }
   }
   s.addTable([
     [{ data: 'certificate', header: true }, { data: 'status', header: true }, { data: 'reason', header: true }, { data: 'renew at', header: true }, { data: 'detail', header: true }],

@@ -7,6 +7,7 @@ import { groupRenewal, type Grouping } from '../renewal/grouping.js';
 import { certificatePaths } from '../renewal/issue-certificate.js';
 import { renewalPullRequestText } from '../renewal/pull-request-text.js';
 import type { RenewResult } from '../renewal/renew.js';
+import { enableAutoMerge, type AutoMergeMethod, type AutoMergeResult } from './auto-merge.js';
 import type { GitIdentity } from './git.js';
 import type { GitHubClient } from './octokit.js';
 import { createOrUpdatePullRequest, type PullRequestResult } from './pull-request.js';
@@ -26,7 +27,15 @@ export interface PublishRenewalOptions {
   author?: GitIdentity;
   date?: Date;
   /** With GitHub: the pull requests are opened or updated there. */
-  github?: { octokit: GitHubClient; owner: string; repo: string; labels?: string[]; draft?: boolean };
+  github?: {
+    octokit: GitHubClient;
+    owner: string;
+    repo: string;
+    labels?: string[];
+    draft?: boolean;
+    /** Ask GitHub to merge each pull request by this method once its checks pass; default off. */
+    autoMerge?: AutoMergeMethod | null;
+  };
   /** Without GitHub: where the pull request title and body are written. Default .git/certops-renewal-pr.md. */
   pullRequestFile?: string;
   log?: (line: string) => void;
@@ -35,6 +44,8 @@ export interface PublishRenewalOptions {
 export interface PublishedGroup {
   branch: RenewalBranchResult;
   pullRequest?: PullRequestResult;
+  /** Present when auto-merge was asked for and there is a pull request; a refusal is also in pullRequest.warnings. */
+  autoMerge?: AutoMergeResult;
   title: string;
   body: string;
 }
@@ -121,6 +132,12 @@ export async function publishRenewal(options: PublishRenewalOptions): Promise<Pu
           reviewers: renewalReviewers(group.result, options.manifest),
           ...(options.github.draft ? { draft: true } : {}),
         });
+        if (options.github.autoMerge) {
+          const pr = published.pullRequest;
+          published.autoMerge = await enableAutoMerge({ octokit: options.github.octokit, pullRequestId: pr.nodeId, mergeMethod: options.github.autoMerge, label: `#${pr.number}`, current: pr.autoMerge });
+          if (published.autoMerge.state === 'failed') pr.warnings.push(published.autoMerge.warning);
+          else options.log?.(`auto-merge (${published.autoMerge.mergeMethod}) ${published.autoMerge.enabledAt ? 'enabled' : 'already enabled'} on #${pr.number}`);
+        }
       }
       if (branch.action !== 'none') texts.push(`# ${title}\n\nbranch: ${group.branch}\n\n${body}`);
       out.groups.push(published);

@@ -37,6 +37,8 @@ export interface PullRequestResult {
   url: string;
   /** GraphQL node id, for follow-ups such as enabling auto-merge. */
   nodeId: string;
+  /** Auto-merge as GitHub last reported it (REST `auto_merge`); null when it is off. */
+  autoMerge: { mergeMethod: string } | null;
   labelsAdded: string[];
   reviewersRequested: { users: string[]; teams: string[] };
   /** Problems that did not stop the pull request (a reviewer who is not a collaborator, a label refused). */
@@ -53,6 +55,7 @@ interface OpenPull {
   labels: { name?: string }[];
   requested_reviewers?: { login: string }[] | null;
   requested_teams?: { slug: string }[] | null;
+  auto_merge?: { merge_method: string } | null;
 }
 
 /**
@@ -84,7 +87,8 @@ export async function createOrUpdatePullRequest(options: PullRequestOptions): Pr
 
   const labelsAdded = await addMissingLabels(options, pull, warnings);
   const reviewersRequested = action === 'unchanged' ? { users: [], teams: [] } : await requestReviewers(options, pull, warnings);
-  return { action, number: pull.number, url: pull.html_url, nodeId: pull.node_id, labelsAdded, reviewersRequested, warnings };
+  const autoMerge = pull.auto_merge ? { mergeMethod: pull.auto_merge.merge_method } : null;
+  return { action, number: pull.number, url: pull.html_url, nodeId: pull.node_id, autoMerge, labelsAdded, reviewersRequested, warnings };
 }
 
 async function findOpenPull(options: PullRequestOptions): Promise<OpenPull | undefined> {

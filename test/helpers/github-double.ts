@@ -2,14 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GitHubGraphql, GraphqlGap, GraphqlRefusal } from './github-graphql.js';
 import { GitHubOpenApi, type Operation } from './github-openapi.js';
 
 /**
  * A local stand-in for the GitHub REST endpoints certops calls (pull requests, labels, reviewers,
- * issues, the repository). Every request and every response is checked against GitHub's OpenAPI
- * description: a request GitHub would reject, a path GitHub does not have, an endpoint the double
+ * issues, deployments and their statuses, the repository). Every request and every response is
+ * checked against GitHub's OpenAPI description: a request GitHub would reject, a path GitHub does not have, an endpoint the double
  * does not serve, or a response GitHub would not send is recorded in `violations` and answered
  * 500 with the problems, so a test cannot pass on a call real GitHub would refuse.
+ *
+ * POST /graphql is served the same way against GitHub's GraphQL schema (@octokit/graphql-schema):
+ * a query the schema rejects, or a field the double does not model, is a violation, answered with
+ * GraphQL `errors` as GitHub answers an invalid query.
  */
 
 export interface GitHubDoubleOptions {
@@ -31,6 +36,28 @@ export interface GitHubDoubleOptions {
   teams?: string[];
   /** The clock for created_at/updated_at; default the system clock. */
   now?: () => Date;
+  /** Initial `autoMergePolicy`; default: auto-merge allowed and the base branch requires checks. */
+  autoMerge?: Partial<AutoMergePolicy>;
+}
+
+/**
+ * What decides whether GitHub accepts enablePullRequestAutoMerge: the repository setting "Allow
+ * auto-merge", and a base branch whose protection makes the pull request wait (required checks or
+ * reviews); without the latter the pull request is mergeable at once and GitHub refuses.
+ */
+export interface AutoMergePolicy {
+  allowed: boolean;
+  requiresChecks: boolean;
+}
+
+/** Auto-merge enabled on a pull request (GraphQL AutoMergeRequest, REST auto_merge). */
+export interface AutoMergeRecord {
+  mergeMethod: 'MERGE' | 'SQUASH' | 'REBASE';
+  enabledAt: string;
+  enabledBy: string;
+  commitHeadline: string;
+  commitBody: string;
+  authorEmail: string | null;
 }
 
 export interface Exchange {
@@ -85,6 +112,39 @@ export interface PullRecord {
   maintainerCanModify: boolean;
   requestedReviewers: string[];
   requestedTeams: string[];
+  /** Set by the GraphQL mutation enablePullRequestAutoMerge. */
+  autoMerge?: AutoMergeRecord;
+}
+
+export interface DeploymentRecord {
+  id: number;
+  nodeId: string;
+  /** The commit the ref resolved to when the deployment was created. */
+  sha: string;
+  ref: string;
+  task: string;
+  payload: Record<string, unknown> | string;
+  environment: string;
+  description: string | null;
+  transientEnvironment: boolean;
+  productionEnvironment: boolean;
+  creator: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Oldest first. */
+  statuses: DeploymentStatusRecord[];
+}
+
+export interface DeploymentStatusRecord {
+  id: number;
+  nodeId: string;
+  state: 'error' | 'failure' | 'inactive' | 'in_progress' | 'queued' | 'pending' | 'success';
+  description: string;
+  environment: string;
+  logUrl: string;
+  environmentUrl: string;
+  creator: string;
+  createdAt: string;
 }
 
 export interface InterceptedRequest {
@@ -133,13 +193,19 @@ export class GitHubDouble {
   readonly issues = new Map<number, IssueRecord>();
   /** Repository labels by lower-case name. */
   readonly labels = new Map<string, { id: number; name: string; color: string; description: string | null }>();
+  /** Deployments by id, in creation order. */
+  readonly deployments = new Map<number, DeploymentRecord>();
   readonly owner: string;
   readonly repo: string;
   readonly defaultBranch: string;
   readonly actor: string;
+  /** Mutable so one test can make the double refuse auto-merge and the next accept it again. */
+  readonly autoMergePolicy: AutoMergePolicy;
   url = '';
 
   private readonly api = GitHubOpenApi.load();
+  /** Loaded on the first GraphQL request: most tests never send one. */
+  private graphqlSchema: GitHubGraphql | undefined;
   private readonly options: GitHubDoubleOptions;
   private readonly users = new Map<string, { id: number; type: 'User' | 'Bot' | 'Organization' }>();
   private readonly interceptors: Interceptor[] = [];
@@ -155,6 +221,7 @@ export class GitHubDouble {
     this.repo = options.repo ?? 'certificates';
     this.defaultBranch = options.defaultBranch ?? 'main';
     this.actor = options.actor ?? BOT_LOGIN;
+    this.autoMergePolicy = { allowed: true, requiresChecks: true, ...options.autoMerge };
     this.createdAt = this.timestamp();
     this.users.set(this.owner.toLowerCase(), { id: 500001, type: 'Organization' });
     this.users.set(BOT_LOGIN, { id: BOT_ID, type: 'Bot' });
@@ -244,6 +311,11 @@ export class GitHubDouble {
       }
     }
 
+    if (url.pathname === '/graphql') {
+      await this.handleGraphql(method, url, exchange, res);
+      return;
+    }
+
     const match = this.api.match(method, url.pathname);
     if (!match) {
       fail([`${method} ${url.pathname} is not an endpoint of GitHub's REST API description`]);
@@ -292,6 +364,106 @@ export class GitHubDouble {
       return;
     }
     this.send(res, exchange, reply);
+  }
+
+  /**
+   * POST /graphql, checked against GitHub's GraphQL schema and answered by executing the query over
+   * the double's state. GitHub answers a query its schema rejects with HTTP 200 and `errors` (no
+   * `data`); the double answers alike, and records the violation.
+   */
+  private async handleGraphql(method: string, url: URL, exchange: Exchange, res: ServerResponse): Promise<void> {
+    exchange.operationId = 'graphql';
+    const fail = (problems: string[]) => {
+      this.violations.push({ method, path: url.pathname, operationId: 'graphql', problems });
+      this.send(res, exchange, { status: 200, body: { errors: problems.map((message) => ({ message })) } });
+    };
+    if (method !== 'POST') {
+      fail([`${method} /graphql: GitHub's GraphQL API is POST /graphql`]);
+      return;
+    }
+    this.graphqlSchema ??= GitHubGraphql.load();
+    const { problems, request } = this.graphqlSchema.check(exchange.body);
+    if (!request) {
+      fail(problems);
+      return;
+    }
+    const attempt = this.attempts.get('graphql') ?? 0;
+    this.attempts.set('graphql', attempt + 1);
+    for (const interceptor of this.interceptors) {
+      const reply = interceptor({ method, path: url.pathname, operationId: 'graphql', pathParams: {}, query: url.searchParams, body: exchange.body, attempt });
+      if (reply) {
+        exchange.intercepted = true;
+        this.send(res, exchange, reply);
+        return;
+      }
+    }
+    const answer = await this.graphqlSchema.execute(request, this.graphqlRoot());
+    if (answer.problems.length > 0) {
+      fail(answer.problems);
+      return;
+    }
+    this.send(res, exchange, { status: 200, body: answer.body });
+  }
+
+  /** The root fields the double serves; they read and change the same state as the REST handlers. */
+  private graphqlRoot(): Record<string, unknown> {
+    return {
+      enablePullRequestAutoMerge: ({ input }: { input: Record<string, unknown> }) => {
+        const id = String(input.pullRequestId);
+        const pr = this.pulls().find((p) => p.pull.nodeId === id);
+        if (!pr) throw new GraphqlRefusal('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'.`);
+        if (input.expectedHeadOid !== undefined && input.expectedHeadOid !== null) throw new GraphqlGap('enablePullRequestAutoMerge with expectedHeadOid: the double does not compare head commits; add it to test/helpers/github-double.ts');
+        // The order of GitHub's checks: the repository setting first, then the pull request's state.
+        if (!this.autoMergePolicy.allowed) throw new GraphqlRefusal('UNPROCESSABLE', 'Auto merge is not allowed for this repository');
+        if (pr.state !== 'open') throw new GraphqlRefusal('UNPROCESSABLE', 'Pull request is not in the correct state to enable auto-merge');
+        // Nothing to wait for: GitHub refuses rather than merging at once (its message repeats "Pull request").
+        if (!this.autoMergePolicy.requiresChecks) throw new GraphqlRefusal('UNPROCESSABLE', 'Pull request Pull request is in clean status');
+        // Coercion has applied the schema's default (MERGE) when mergeMethod was omitted.
+        const mergeMethod = input.mergeMethod as AutoMergeRecord['mergeMethod'];
+        pr.pull.autoMerge = {
+          mergeMethod,
+          enabledAt: this.timestamp(),
+          enabledBy: this.actor,
+          commitHeadline: typeof input.commitHeadline === 'string' ? input.commitHeadline : mergeMethod === 'MERGE' ? `Merge pull request #${pr.number} from ${this.owner}/${pr.pull.head}` : `${pr.title} (#${pr.number})`,
+          commitBody: typeof input.commitBody === 'string' ? input.commitBody : '',
+          authorEmail: typeof input.authorEmail === 'string' ? input.authorEmail : null,
+        };
+        pr.updatedAt = this.timestamp();
+        return { clientMutationId: input.clientMutationId ?? null, actor: this.graphqlActor(this.actor), pullRequest: this.graphqlPull(pr) };
+      },
+    };
+  }
+
+  /** A PullRequest object with the fields the double models; others are gaps (see GitHubGraphql). */
+  private graphqlPull(pr: IssueRecord & { pull: PullRecord }): Record<string, unknown> {
+    const auto = pr.pull.autoMerge;
+    return {
+      id: pr.pull.nodeId,
+      number: pr.number,
+      title: pr.title,
+      url: `${this.url}/${this.owner}/${this.repo}/pull/${pr.number}`,
+      state: pr.state === 'open' ? 'OPEN' : 'CLOSED',
+      isDraft: pr.pull.draft,
+      headRefName: pr.pull.head,
+      baseRefName: pr.pull.base,
+      autoMergeRequest: auto
+        ? {
+            mergeMethod: auto.mergeMethod,
+            enabledAt: auto.enabledAt,
+            enabledBy: this.graphqlActor(auto.enabledBy),
+            commitHeadline: auto.commitHeadline,
+            commitBody: auto.commitBody,
+            authorEmail: auto.authorEmail,
+            pullRequest: () => this.graphqlPull(pr),
+          }
+        : null,
+    };
+  }
+
+  /** Actor is an interface: __typename tells graphql-js which object type it is. */
+  private graphqlActor(login: string): Record<string, unknown> {
+    const type = String(this.user(login).type);
+    return { __typename: type === 'Bot' ? 'Bot' : type === 'Organization' ? 'Organization' : 'User', login };
   }
 
   private send(res: ServerResponse, exchange: Exchange, reply: Reply): void {
@@ -474,6 +646,75 @@ export class GitHubDouble {
       issue.updatedAt = this.timestamp();
       return { status: 200, body: this.issue(issue) };
     },
+
+    'repos/list-deployments': ({ query }) => {
+      this.unsupported(query, ['sha', 'ref', 'task', 'environment', 'per_page', 'page']);
+      let items = [...this.deployments.values()].reverse();
+      for (const [param, key] of [['sha', 'sha'], ['ref', 'ref'], ['task', 'task'], ['environment', 'environment']] as const) {
+        const wanted = query.get(param);
+        if (wanted !== null) items = items.filter((d) => d[key] === wanted);
+      }
+      return this.page(items, query, '/deployments', (d) => this.deployment(d));
+    },
+
+    'repos/create-deployment': ({ body }) => {
+      const b = body ?? {};
+      const ref = String(b.ref);
+      // Merging the default branch into the ref needs history the double does not keep.
+      if (b.auto_merge !== false && ref !== this.defaultBranch) throw new DoubleGap('repos/create-deployment with auto_merge (default true): the double does not merge the default branch into the ref; pass auto_merge: false');
+      // GitHub checks every commit status context unless told otherwise; the double keeps no statuses.
+      if (!Array.isArray(b.required_contexts) || b.required_contexts.length > 0) throw new DoubleGap('repos/create-deployment without required_contexts: [] makes GitHub check commit statuses, which the double does not keep');
+      const sha = /^[0-9a-f]{40}$/.test(ref) ? ref : this.shaOf(ref);
+      if (!sha) throw new ApiError(422, { message: `No ref found for: ${ref}`, documentation_url: `${DOCS}/deployments/deployments#create-a-deployment`, status: '422' });
+      const environment = typeof b.environment === 'string' ? b.environment : 'production';
+      const now = this.timestamp();
+      const id = this.id();
+      const record: DeploymentRecord = {
+        id,
+        nodeId: nodeId('DE_', id),
+        sha,
+        ref,
+        task: typeof b.task === 'string' ? b.task : 'deploy',
+        payload: (b.payload as DeploymentRecord['payload'] | undefined) ?? {},
+        environment,
+        description: b.description === null ? null : typeof b.description === 'string' ? b.description : '',
+        transientEnvironment: b.transient_environment === true,
+        productionEnvironment: typeof b.production_environment === 'boolean' ? b.production_environment : environment === 'production',
+        creator: this.actor,
+        createdAt: now,
+        updatedAt: now,
+        statuses: [],
+      };
+      this.deployments.set(id, record);
+      return { status: 201, body: this.deployment(record) };
+    },
+
+    'repos/create-deployment-status': ({ pathParams, body }) => {
+      const deployment = this.deploymentOr404(pathParams.deployment_id);
+      const b = body ?? {};
+      if (b.environment !== undefined && b.environment !== deployment.environment) throw this.unsupportedField('repos/create-deployment-status', 'environment');
+      const logUrl = typeof b.log_url === 'string' && b.log_url ? b.log_url : typeof b.target_url === 'string' ? b.target_url : '';
+      // GitHub then answers target_url: "", which its own description (format: uri) rejects.
+      if (!logUrl) throw new DoubleGap('a deployment status without log_url or target_url: GitHub answers target_url "", which its description declares a URI; pass log_url');
+      const description = typeof b.description === 'string' ? b.description : '';
+      if ([...description].length > 140) {
+        throw new ApiError(422, { message: 'Validation Failed', errors: [{ resource: 'DeploymentStatus', field: 'description', code: 'custom', message: 'description is too long (maximum is 140 characters)' }], documentation_url: `${DOCS}/deployments/statuses#create-a-deployment-status`, status: '422' });
+      }
+      const state = String(b.state) as DeploymentStatusRecord['state'];
+      const now = this.timestamp();
+      const id = this.id();
+      const status: DeploymentStatusRecord = { id, nodeId: nodeId('DES_', id), state, description, environment: deployment.environment, logUrl, environmentUrl: typeof b.environment_url === 'string' ? b.environment_url : '', creator: this.actor, createdAt: now };
+      deployment.statuses.push(status);
+      deployment.updatedAt = now;
+      if (state === 'success' && b.auto_inactive !== false) this.inactivatePrevious(deployment);
+      return { status: 201, body: this.deploymentStatus(deployment, status), headers: { location: `${this.repoApi()}/deployments/${deployment.id}/statuses/${id}` } };
+    },
+
+    'repos/list-deployment-statuses': ({ pathParams, query }) => {
+      this.unsupported(query, ['per_page', 'page']);
+      const deployment = this.deploymentOr404(pathParams.deployment_id);
+      return this.page([...deployment.statuses].reverse(), query, `/deployments/${deployment.id}/statuses`, (s) => this.deploymentStatus(deployment, s));
+    },
   };
 
   // ---------------------------------------------------------------- state helpers
@@ -515,6 +756,24 @@ export class GitHubDouble {
     const record = this.issues.get(Number(number));
     if (!record) throw notFound();
     return record;
+  }
+
+  private deploymentOr404(id: string | undefined): DeploymentRecord {
+    const record = this.deployments.get(Number(id));
+    if (!record) throw notFound();
+    return record;
+  }
+
+  /** GitHub's auto_inactive: a success retires the earlier successful deployments to the same environment. */
+  private inactivatePrevious(current: DeploymentRecord): void {
+    for (const d of this.deployments.values()) {
+      if (d.id >= current.id || d.environment !== current.environment || d.transientEnvironment || d.productionEnvironment) continue;
+      const last = d.statuses.at(-1);
+      if (last?.state !== 'success') continue;
+      const id = this.id();
+      d.statuses.push({ ...last, id, nodeId: nodeId('DES_', id), state: 'inactive', description: '', creator: this.actor, createdAt: this.timestamp() });
+      d.updatedAt = this.timestamp();
+    }
   }
 
   private shaOf(branch: string): string | undefined {
@@ -687,7 +946,7 @@ export class GitHubDouble {
       subscribers_count: 1,
       network_count: 0,
       permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
-      allow_auto_merge: true,
+      allow_auto_merge: this.autoMergePolicy.allowed,
       allow_merge_commit: true,
       allow_squash_merge: true,
       allow_rebase_merge: true,
@@ -775,7 +1034,9 @@ export class GitHubDouble {
         statuses: { href: `${this.repoApi()}/statuses/${headSha}` },
       },
       author_association: 'NONE',
-      auto_merge: null,
+      auto_merge: p.autoMerge
+        ? { enabled_by: this.user(p.autoMerge.enabledBy), merge_method: p.autoMerge.mergeMethod.toLowerCase(), commit_title: p.autoMerge.commitHeadline, commit_message: p.autoMerge.commitBody }
+        : null,
       draft: p.draft,
     };
     if (shape === 'simple') return common;
@@ -793,6 +1054,53 @@ export class GitHubDouble {
       additions: 1,
       deletions: 0,
       changed_files: 1,
+    };
+  }
+
+  /** The `deployment` shape. */
+  private deployment(d: DeploymentRecord): Record<string, unknown> {
+    const api = `${this.repoApi()}/deployments/${d.id}`;
+    return {
+      url: api,
+      id: d.id,
+      node_id: d.nodeId,
+      sha: d.sha,
+      ref: d.ref,
+      task: d.task,
+      payload: d.payload,
+      original_environment: d.environment,
+      environment: d.environment,
+      description: d.description,
+      creator: this.user(d.creator),
+      created_at: d.createdAt,
+      updated_at: d.updatedAt,
+      statuses_url: `${api}/statuses`,
+      repository_url: this.repoApi(),
+      transient_environment: d.transientEnvironment,
+      production_environment: d.productionEnvironment,
+      performed_via_github_app: null,
+    };
+  }
+
+  /** The `deployment-status` shape; environment_url is left out when empty, as its description makes it a URI. */
+  private deploymentStatus(d: DeploymentRecord, s: DeploymentStatusRecord): Record<string, unknown> {
+    const api = `${this.repoApi()}/deployments/${d.id}`;
+    return {
+      url: `${api}/statuses/${s.id}`,
+      id: s.id,
+      node_id: s.nodeId,
+      state: s.state,
+      creator: this.user(s.creator),
+      description: s.description,
+      environment: s.environment,
+      target_url: s.logUrl,
+      log_url: s.logUrl,
+      ...(s.environmentUrl ? { environment_url: s.environmentUrl } : {}),
+      created_at: s.createdAt,
+      updated_at: s.createdAt,
+      deployment_url: api,
+      repository_url: this.repoApi(),
+      performed_via_github_app: null,
     };
   }
 

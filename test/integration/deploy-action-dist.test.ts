@@ -11,6 +11,7 @@ import { generateAgeIdentity } from '../../src/keys/age.js';
 import { renew } from '../../src/renewal/renew.js';
 import { verifyLedger } from '../../src/report/ledger-verify.js';
 import { ROOT, runAction } from '../helpers/action-runner.js';
+import { startGitHubDouble, type GitHubDouble } from '../helpers/github-double.js';
 
 describe('dist/deploy/index.js on a push to main', () => {
   let root: string;
@@ -95,5 +96,118 @@ describe('dist/deploy/index.js on a push to main', () => {
     const run = await runAction('dist/deploy/index.js', 'actions/deploy/action.yml', { workspace, inputs: { identity }, event: { name: 'workflow_dispatch', payload: {} } });
     assert.equal(run.code, 1);
     assert.match(run.stdout, /::error::Nothing selected/);
+  });
+});
+
+describe('dist/deploy/index.js with deployments: true records GitHub deployments', () => {
+  let root: string;
+  let origin: string;
+  let identity: string;
+  let beforeSha: string;
+  let double: GitHubDouble;
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+  before(async () => {
+    const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+    root = mkdtempSync(join(tmpdir(), 'certops-deploy-records-'));
+    origin = join(root, 'origin.git');
+    git(root, 'init', '-q', '--bare', '-b', 'main', origin);
+    const seed = join(root, 'seed');
+    git(root, 'clone', '-q', origin, seed);
+    git(seed, 'config', 'user.name', 't');
+    git(seed, 'config', 'user.email', 't@example.com');
+    const id = await generateAgeIdentity();
+    identity = id.identity;
+    // www goes to a directory and to a hook that always fails; api only to the directory.
+    writeFileSync(
+      join(seed, 'certificates.yaml'),
+      `version: 1\ndefaults: { issuer: internal, duration: 30d }\nrecipients: [${id.recipient}]\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ntargets:\n  edge: { files: { dir: "${join(root, 'served')}/{name}" } }\n  hook: { command: { run: ["${process.execPath}", "-e", "process.exit(1)"], timeout: 20s } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n    deploy: [edge, hook]\n  - name: api\n    dnsNames: [api.example.test]\n    deploy: [edge]\n`,
+    );
+    await writeCaFiles({ repoDir: seed, ca: await initCa({ commonName: 'deploy records CA', now: new Date('2026-01-01T00:00:00Z') }), recipients: [id.recipient] });
+    git(seed, 'add', '-A');
+    git(seed, 'commit', '-qm', 'inventory');
+    beforeSha = git(seed, 'rev-parse', 'HEAD');
+    await renew({ repoDir: seed, now: new Date('2026-11-27T10:00:00Z'), identity });
+    git(seed, 'add', '-A');
+    git(seed, 'commit', '-qm', 'certops: renew 2 certificates');
+    git(seed, 'push', '-q', 'origin', 'main');
+    double = await startGitHubDouble({ owner: 'example', repo: 'certs', token: 'ghs_deployments' });
+  });
+  after(async () => {
+    await double?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const pushRun = async (n: number) => {
+    const workspace = join(root, `checkout${n}`);
+    git(root, 'clone', '-q', `file://${origin}`, workspace);
+    const sha = git(workspace, 'rev-parse', 'HEAD');
+    return runAction('dist/deploy/index.js', 'actions/deploy/action.yml', {
+      workspace,
+      inputs: { identity, now: '2026-11-28T00:00:00Z', deployments: 'true', 'github-token': 'ghs_deployments', repository: 'example/certs', 'commit-ledger': 'false' },
+      event: { name: 'push', payload: { before: beforeSha, after: sha, ref: 'refs/heads/main' } },
+      env: { GITHUB_API_URL: double.url, GITHUB_SERVER_URL: 'https://github.com', GITHUB_REF_NAME: 'main', GITHUB_REPOSITORY: 'example/certs', GITHUB_RUN_ID: String(300 + n), GITHUB_SHA: sha, GITHUB_ACTOR: 'octocat' },
+    });
+  };
+
+  it('one deployment per target: success where everything deployed, failure where the hook failed', async () => {
+    const run = await pushRun(1);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.deepEqual(JSON.parse(run.outputs.failed!), ['www']);
+    const recorded = JSON.parse(run.outputs.deployments!) as { environment: string; id: number; state: string }[];
+    assert.deepEqual(recorded.map(({ environment, state }) => ({ environment, state })).sort((a, b) => a.environment.localeCompare(b.environment)), [
+      { environment: 'certops/edge', state: 'success' },
+      { environment: 'certops/hook', state: 'failure' },
+    ]);
+    const sha = git(origin, 'rev-parse', 'main');
+    const edge = double.deployments.get(recorded.find((d) => d.environment === 'certops/edge')!.id)!;
+    const hook = double.deployments.get(recorded.find((d) => d.environment === 'certops/hook')!.id)!;
+    for (const d of [edge, hook]) {
+      assert.equal(d.sha, sha);
+      assert.equal(d.ref, sha);
+      assert.equal(d.task, 'deploy:certificates');
+      assert.equal(d.creator, double.actor);
+    }
+    const payload = edge.payload as { certificates: { name: string; serial: string }[] };
+    assert.deepEqual(payload.certificates.map((c) => c.name).sort(), ['api', 'www']);
+    for (const c of payload.certificates) assert.match(c.serial, /^[0-9a-f]+$/i);
+    assert.deepEqual(edge.statuses.map((s) => s.state), ['success']);
+    assert.deepEqual(hook.statuses.map((s) => s.state), ['failure']);
+    assert.match(hook.statuses[0]!.description, /^www failed, (not )?rolled back$/);
+    assert.equal(hook.statuses[0]!.logUrl, 'https://github.com/example/certs/actions/runs/301');
+    for (const req of double.requestsFor('repos/create-deployment')) {
+      assert.equal((req.body as { auto_merge: boolean }).auto_merge, false);
+      assert.deepEqual((req.body as { required_contexts: string[] }).required_contexts, []);
+    }
+    assert.match(run.summary, /GitHub deployment \d+ \(certops\/hook\): failure/);
+    assert.doesNotMatch(run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), /ghs_deployments/);
+    assert.deepEqual(double.violations, []);
+  });
+
+  it('a rerun adds a status to the failing target\'s deployment and leaves the unchanged one alone', async () => {
+    const count = double.deployments.size;
+    const run = await pushRun(2);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const recorded = JSON.parse(run.outputs.deployments!) as { environment: string; id: number; state: string }[];
+    assert.deepEqual(recorded.map(({ environment, state }) => ({ environment, state })), [{ environment: 'certops/hook', state: 'failure' }]);
+    assert.equal(double.deployments.size, count);
+    assert.deepEqual(double.deployments.get(recorded[0]!.id)!.statuses.map((s) => s.state), ['failure', 'failure']);
+    assert.deepEqual(double.violations, []);
+  });
+
+  it('without a token it deploys, warns and records nothing', async () => {
+    const workspace = join(root, 'checkout3');
+    git(root, 'clone', '-q', `file://${origin}`, workspace);
+    const before = double.requests.length;
+    const run = await runAction('dist/deploy/index.js', 'actions/deploy/action.yml', {
+      workspace,
+      inputs: { identity, now: '2026-11-28T00:00:00Z', deployments: 'true', 'github-token': '', repository: 'example/certs', 'commit-ledger': 'false', only: 'api' },
+      env: { GITHUB_API_URL: double.url, GITHUB_SHA: git(workspace, 'rev-parse', 'HEAD') },
+    });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal(run.outputs.deployments, '[]');
+    assert.ok(run.annotations.some((a) => a.level === 'warning' && /github-token/.test(a.message)), run.stdout);
+    assert.equal(double.requests.length, before);
   });
 });

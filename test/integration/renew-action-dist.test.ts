@@ -63,6 +63,8 @@ describe('dist/renew/index.js on a schedule', () => {
     assert.deepEqual(JSON.parse(run.outputs.failed!), []);
     assert.equal(run.outputs['pull-request-number'], String(double.pulls()[0]!.number));
     assert.match(run.outputs['pull-request-url']!, /\/pull\/\d+$/);
+    assert.equal((JSON.parse(run.outputs['pull-requests']!) as { autoMerge: string }[])[0]?.autoMerge, 'off');
+    assert.equal(double.requestsFor('graphql').length, 0, 'auto-merge is off by default');
     const plan = JSON.parse(run.outputs.plan!) as { name: string; due: boolean; reason: string }[];
     assert.deepEqual(plan.map((p) => `${p.name}:${p.due}:${p.reason}`), ['www:true:missing', 'api:true:missing']);
     assert.match(run.summary, /2 renewed, 0 failed/);
@@ -98,5 +100,54 @@ describe('dist/renew/index.js on a schedule', () => {
     assert.doesNotMatch(run.stdout + run.stderr, /\n\s+at .*\(.*:\d+:\d+\)/);
     assert.doesNotMatch(run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), new RegExp(other.identity));
     assert.match(git(origin, 'show', 'main:reports/audit.jsonl'), /"event_type":"certificate_renewal_failed"/);
+  });
+
+  type PullOutput = { number: number; branch: string; action: string; autoMerge: string };
+
+  it('with auto-merge: squash, the new pull request is set to merge itself', async () => {
+    const run = await scheduled(4, { branch: 'certops/auto', 'auto-merge': 'squash' });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const pulls = JSON.parse(run.outputs['pull-requests']!) as PullOutput[];
+    assert.deepEqual(pulls.map((p) => [p.branch, p.action, p.autoMerge]), [['certops/auto', 'created', 'enabled']]);
+    const pr = double.pulls().find((p) => p.number === pulls[0]!.number)!;
+    assert.equal(pr.pull.autoMerge?.mergeMethod, 'SQUASH');
+    assert.equal(double.requestsFor('graphql').length, 1);
+    assert.match(run.summary, /auto-merge \(squash\) enabled/);
+    assert.doesNotMatch(run.stdout, /::warning::/);
+    assert.deepEqual(double.violations, []);
+  });
+
+  it('a rerun finds auto-merge already on and sends no second mutation', async () => {
+    const run = await scheduled(5, { branch: 'certops/auto', 'auto-merge': 'true' });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const pulls = JSON.parse(run.outputs['pull-requests']!) as PullOutput[];
+    assert.deepEqual(pulls.map((p) => [p.branch, p.action, p.autoMerge]), [['certops/auto', 'unchanged', 'enabled']]);
+    assert.equal(double.requestsFor('graphql').length, 1);
+    assert.deepEqual(double.violations, []);
+  });
+
+  it('a repository that does not allow auto-merge: a warning, the pull request stays open, the step passes', async () => {
+    double.autoMergePolicy.allowed = false;
+    try {
+      const run = await scheduled(6, { branch: 'certops/manual', 'auto-merge': 'true' });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const pulls = JSON.parse(run.outputs['pull-requests']!) as PullOutput[];
+      assert.equal(pulls.length, 1);
+      assert.equal(pulls[0]!.autoMerge, 'failed: Auto merge is not allowed for this repository (UNPROCESSABLE)');
+      assert.match(run.stdout, new RegExp(`::warning::could not enable auto-merge \\(squash\\) on #${pulls[0]!.number}: Auto merge is not allowed`));
+      const pr = double.pulls().find((p) => p.number === pulls[0]!.number)!;
+      assert.equal(pr.state, 'open');
+      assert.equal(pr.pull.autoMerge, undefined);
+      assert.deepEqual(double.violations, []);
+    } finally {
+      double.autoMergePolicy.allowed = true;
+    }
+  });
+
+  it('an auto-merge input that is not a method fails the step before anything is issued', async () => {
+    const run = await scheduled(7, { branch: 'certops/typo', 'auto-merge': 'fast-forward' });
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stdout, /::error::Input "auto-merge" must be false, true \(squash\) or one of merge, squash, rebase; got "fast-forward"/);
+    assert.equal(git(origin, 'branch', '--list', 'certops/typo'), '');
   });
 });
