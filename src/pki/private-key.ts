@@ -56,7 +56,7 @@ export async function generatePrivateKey(spec: KeyType): Promise<KeyPair> {
   return { algorithm: spec.algorithm, size: spec.algorithm === 'Ed25519' ? 0 : spec.size, ...pair };
 }
 
-/** PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`): one format for every algorithm, which age then wraps. */
+/** PKCS#8 PEM (a PRIVATE KEY block): one format for every algorithm, which age then wraps. */
 export function privateKeyToPem(pair: Pick<KeyPair, 'privateKey'>): string {
   return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
@@ -78,7 +78,7 @@ export function publicKeyDer(key: KeyObject): Buffer {
 export function loadPrivateKey(pem: string | Uint8Array): KeyPair {
   const text = typeof pem === 'string' ? pem : Buffer.from(pem).toString('utf8');
   const block = parsePem(text).find((b) => b.label.endsWith('PRIVATE KEY'));
-  if (!block) throw new Error('holds no PEM private key (expected -----BEGIN PRIVATE KEY-----, PKCS#8)');
+  if (!block) throw new Error('holds no PEM private key (expected a PKCS#8 PRIVATE KEY block)');
   if (block.label === 'ENCRYPTED PRIVATE KEY') {
     throw new Error('is a passphrase-protected private key; certops protects keys with age instead: decrypt it first');
   }
