@@ -68,6 +68,7 @@ export const DeployInputs = {
   Now: 'now',
   CommitLedger: 'commit-ledger',
   LedgerBranch: 'ledger-branch',
+  Author: 'author',
   Deployments: 'deployments',
   DeploymentEnvironment: 'deployment-environment',
   Token: 'github-token',
@@ -99,6 +100,7 @@ export const ReportInputs = {
   SiemSecret: 'siem-secret',
   SiemToken: 'siem-token',
   SiemFile: 'siem-file',
+  Author: 'author',
 } as const;
 
 /** Output names of the report action. */

@@ -10,6 +10,7 @@ import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { LOCK_FILE, loadLock } from '../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { appendEvents, LEDGER_FILE } from '../report/ledger-file.js';
+import { authorInput } from './author-input.js';
 import { DeployInputs, DeployOutputs } from './constants.js';
 import { context } from './github-context.js';
 
@@ -25,6 +26,7 @@ export async function run(): Promise<void> {
     const nowText = core.getInput(DeployInputs.Now);
     const now = nowText ? parseInstant(nowText) : new Date();
     if (!now) throw new Error(`Input "${DeployInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
+    const author = authorInput(DeployInputs.Author);
     const only = core.getInput(DeployInputs.Only).split(/[\s,]+/).filter(Boolean);
     const all = core.getBooleanInput(DeployInputs.All);
     // On push, GitHub gives the commit before the push: what changed since then is what to deploy.
@@ -89,6 +91,7 @@ export async function run(): Promise<void> {
         branch: core.getInput(DeployInputs.LedgerBranch) || env.GITHUB_REF_NAME || 'main',
         message: `certops: record ${events.length} deploy event(s)`,
         paths: [LEDGER_FILE],
+        ...(author ? { author } : {}),
         produce: async () => void (await appendEvents(repoDir, events)),
         log: (line) => core.info(line),
       });

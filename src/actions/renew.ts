@@ -14,6 +14,7 @@ import { renew, type RenewResult } from '../renewal/renew.js';
 import type { LifecycleEvent } from '../events/event.js';
 import { commitBack } from '../gitops/commit-back.js';
 import { appendEvents, LEDGER_FILE } from '../report/ledger-file.js';
+import { authorInput } from './author-input.js';
 import { RenewInputs, RenewOutputs } from './constants.js';
 
 /** Everything the renew action was asked to do, checked. */
@@ -56,13 +57,7 @@ function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
   if (token) core.setSecret(token);
   const repository = core.getInput(RenewInputs.Repository) || env.GITHUB_REPOSITORY || '';
   if (!core.getBooleanInput(RenewInputs.DryRun) && !/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new Error(`Input "${RenewInputs.Repository}" must be {owner}/{repo}; got "${repository}".`);
-  const authorText = core.getInput(RenewInputs.Author);
-  let author: RenewSettings['author'];
-  if (authorText) {
-    const m = /^(.+?)\s*<([^>]+)>$/.exec(authorText);
-    if (!m) throw new Error(`Input "${RenewInputs.Author}" must be "Name <email>"; got "${authorText}".`);
-    author = { name: m[1]!, email: m[2]! };
-  }
+  const author = authorInput(RenewInputs.Author);
   const trust = core.getInput(RenewInputs.AcmeCaCertificate);
   const grouping = core.getInput(RenewInputs.Grouping) || 'all';
   if (!(GROUPINGS as readonly string[]).includes(grouping)) throw new Error(`Input "${RenewInputs.Grouping}" must be one of ${GROUPINGS.join(', ')}; got "${grouping}".`);

@@ -10,6 +10,7 @@ import { reportGeneratedEvent } from '../report/report-event.js';
 import { siemEvent } from '../report/siem/siem-event.js';
 import { sinksFromSettings } from '../report/siem/sinks-from-settings.js';
 import { DEFAULT_SPOOL_FILE } from '../report/siem/spool.js';
+import { authorInput } from './author-input.js';
 import { ReportInputs, ReportOutputs } from './constants.js';
 
 /** The report action: reports committed back, alerts annotated, the dashboard issue kept, SIEM fed. */
@@ -34,6 +35,7 @@ export async function run(): Promise<void> {
     const siemFormat = core.getInput(ReportInputs.SiemFormat) || 'json';
     if (siemFormat !== 'json' && siemFormat !== 'splunk-hec') throw new Error(`Input "${ReportInputs.SiemFormat}" must be json or splunk-hec; got "${siemFormat}".`);
     const repository = core.getInput(ReportInputs.Repository) || env.GITHUB_REPOSITORY || '';
+    const author = authorInput(ReportInputs.Author);
     const reportsUrl = repository ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repository}/tree/${env.GITHUB_REF_NAME || 'main'}/${outDir}` : undefined;
 
     let result: GenerateReportsResult | undefined;
@@ -81,6 +83,7 @@ export async function run(): Promise<void> {
         branch: core.getInput(ReportInputs.Branch) || env.GITHUB_REF_NAME || 'main',
         message: `certops: update reports`,
         paths: [outDir],
+        ...(author ? { author } : {}),
         produce: async (attempt) => {
           if (attempt === 1) return;
           generate();

@@ -45,23 +45,24 @@ describe('dist/report/index.js on a schedule', () => {
 
   const dashboardIssue = () => [...double.issues.values()].find((i) => String(i.body).includes('<!-- certops:dashboard -->'))!;
 
-  const scheduled = async (n: number, now: string) => {
+  const scheduled = async (n: number, now: string, extra: Record<string, string> = {}) => {
     const workspace = join(root, `checkout${n}`);
     git(root, 'clone', '-q', `file://${origin}`, workspace);
     return runAction('dist/report/index.js', 'actions/report/action.yml', {
       workspace,
-      inputs: { now, 'github-token': 'ghs_test', repository: 'example/certs' },
+      inputs: { now, 'github-token': 'ghs_test', repository: 'example/certs', ...extra },
       event: { name: 'schedule', payload: {} },
       env: { GITHUB_API_URL: double.url, GITHUB_REF_NAME: 'main', GITHUB_REPOSITORY: 'example/certs' },
     });
   };
 
   it('commits the reports, annotates the expiring certificate and opens the dashboard issue', async () => {
-    const run = await scheduled(1, '2026-11-27T08:00:00Z');
+    const run = await scheduled(1, '2026-11-27T08:00:00Z', { author: 'PKI Bot <pki-bot@example.test>' });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const changed = JSON.parse(run.outputs.changed!) as string[];
     for (const f of ['reports/expiry.md', 'reports/expiry.json', 'reports/expiry.svg', 'reports/metrics.prom', 'reports/evidence.md']) assert.ok(changed.includes(f), f);
     assert.match(git(origin, 'log', '-1', '--format=%B', 'main'), /update reports[\s\S]*\[skip ci\]/);
+    assert.equal(git(origin, 'log', '-1', '--format=%an <%ae>', 'main'), 'PKI Bot <pki-bot@example.test>');
     assert.match(git(origin, 'show', 'main:reports/metrics.prom'), /certops_certificate_expiration_timestamp_seconds\{name="www"/);
     const www = run.annotations.find((a) => a.properties.title === 'certops: www expiring');
     assert.ok(www, run.stdout);
