@@ -1,6 +1,6 @@
 import { countFindings, sortFindings, type Finding, type FindingCounts } from '../findings.js';
-import { LOCK_FILE, loadLock } from '../manifest/lock-file.js';
-import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
+import { LOCK_FILE, loadLock, type LockLoad } from '../manifest/lock-file.js';
+import { loadManifest, MANIFEST_FILE, type ManifestLoad } from '../manifest/load-manifest.js';
 import { changedPaths, readDirAtRevision, resolveRevision } from '../repo/git-revision.js';
 import { workingTree, type RepoFiles } from '../repo/repo-files.js';
 import { BASELINE_POLICY, BASELINE_POLICY_FILE } from './baseline.js';
@@ -27,6 +27,27 @@ export interface LintOptions {
   now: Date;
 }
 
+/** What loadManifest and loadLock made of the texts a PendingLint read. */
+export interface LoadedSources {
+  manifest: ManifestLoad;
+  lock: LockLoad;
+}
+
+/**
+ * A lint begun: the manifest and lock file are read and, on a large repository, the examination
+ * of the certificate files has started in child processes. A caller with other work to do (the
+ * report) does it meanwhile, and may load the two texts itself and hand them to finish, so
+ * they are parsed once.
+ */
+export interface PendingLint {
+  manifestText: string | undefined;
+  lockText: string | undefined;
+  /** Completes the lint; `loaded` must be what loadManifest and loadLock make of manifestText and lockText at the same paths. */
+  finish(loaded?: LoadedSources): LintResult;
+  /** Stops the examination when the lint will not be finished. Harmless after finish. */
+  cancel(): void;
+}
+
 export interface LintResult {
   findings: Finding[];
   counts: FindingCounts;
@@ -38,33 +59,45 @@ export interface LintResult {
 
 /** Lints a repository: manifest, lock file, certificate files and policy. Never throws on bad input. */
 export function runLint(options: LintOptions): LintResult {
+  return beginLint(options).finish();
+}
+
+/** Starts a lint (see PendingLint); runLint is beginLint(options).finish(). */
+export function beginLint(options: LintOptions): PendingLint {
   const manifestFile = options.manifestFile ?? MANIFEST_FILE;
   const lockFile = options.lockFile ?? LOCK_FILE;
   const tree = workingTree(options.repoDir);
-  const findings: Finding[] = [];
-
   const manifestText = tree.readText(manifestFile);
-  if (manifestText === undefined) {
-    findings.push({ ruleId: 'manifest-missing', severity: 'error', message: `${manifestFile} not found in ${options.repoDir}. Create it (certops init writes a starter) or pass --manifest.`, file: manifestFile, line: 1, column: 1 });
-    return { findings, counts: countFindings(findings), policies: [], policySource: 'working-tree', certificates: 0 };
-  }
-  const lockText = tree.readText(lockFile);
+  const lockText = manifestText === undefined ? undefined : tree.readText(lockFile);
   // On a large repository, child processes read and examine the certificate files while this thread parses YAML.
-  const examination = startExamination(tree, manifestText, lockText);
-  try {
-    return lint(options, examination?.repo ?? tree, manifestText, lockText, findings);
-  } finally {
-    examination?.close();
-  }
+  const examination = manifestText === undefined ? undefined : startExamination(tree, manifestText, lockText);
+  return {
+    manifestText,
+    lockText,
+    finish(loaded) {
+      try {
+        if (manifestText === undefined) {
+          const findings: Finding[] = [{ ruleId: 'manifest-missing', severity: 'error', message: `${manifestFile} not found in ${options.repoDir}. Create it (certops init writes a starter) or pass --manifest.`, file: manifestFile, line: 1, column: 1 }];
+          return { findings, counts: countFindings(findings), policies: [], policySource: 'working-tree', certificates: 0 };
+        }
+        return lint(options, examination?.repo ?? tree, manifestText, lockText, [], loaded);
+      } finally {
+        examination?.close();
+      }
+    },
+    cancel() {
+      examination?.close();
+    },
+  };
 }
 
-function lint(options: LintOptions, repo: RepoFiles, manifestText: string, lockText: string | undefined, findings: Finding[]): LintResult {
+function lint(options: LintOptions, repo: RepoFiles, manifestText: string, lockText: string | undefined, findings: Finding[], preloaded: LoadedSources | undefined): LintResult {
   const manifestFile = options.manifestFile ?? MANIFEST_FILE;
   const lockFile = options.lockFile ?? LOCK_FILE;
   const policiesDir = (options.policiesDir ?? 'policies').replace(/\/+$/, '');
-  const loaded = loadManifest(manifestText, manifestFile);
+  const loaded = preloaded?.manifest ?? loadManifest(manifestText, manifestFile);
   findings.push(...loaded.findings);
-  const lockLoad = loadLock(lockText, lockFile);
+  const lockLoad = preloaded?.lock ?? loadLock(lockText, lockFile);
   findings.push(...lockLoad.findings);
 
   let policyFiles: Map<string, string>;

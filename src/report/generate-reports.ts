@@ -1,6 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { runLint, type LintResult } from '../policy/lint.js';
+import { LOCK_FILE } from '../manifest/lock-file.js';
+import { MANIFEST_FILE } from '../manifest/load-manifest.js';
+import { beginLint, type LintResult, type LoadedSources, type PendingLint } from '../policy/lint.js';
 import { toRepoPath } from '../repo/repo-path.js';
 import type { BusinessHours } from './business-hours.js';
 import { changedFiles, writeReportFiles, type ReportFile } from './changed-files.js';
@@ -84,8 +86,17 @@ export function generateReports(options: GenerateReportsOptions): GenerateReport
   const thresholds = resolveThresholds(options.thresholds);
   const ledgerFile = options.ledgerFile ?? `${outDir}/audit.jsonl`;
   const jsonPath = `${outDir}/expiry.json`;
-  const { report, ledger, verification, manifestFile, lockFile } = buildPhase(options, thresholds, ledgerFile, jsonPath, lap);
-  const lint = lap('lint', options.lint === false ? undefined : options.lint === undefined || options.lint === true ? runLint({ repoDir: options.repoDir, now: options.now, manifestFile, lockFile }) : options.lint);
+  // The lint's certificate examination runs in child processes while this thread builds the report; both read the same texts, parsed once.
+  const pending = options.lint === undefined || options.lint === true ? beginLint({ repoDir: options.repoDir, now: options.now, manifestFile: options.manifestFile ?? MANIFEST_FILE, lockFile: options.lockFile ?? LOCK_FILE }) : undefined;
+  let lint: Pick<LintResult, 'findings' | 'counts' | 'policies' | 'policySource'> | undefined;
+  let built: ReturnType<typeof buildPhase>;
+  try {
+    built = buildPhase(options, thresholds, ledgerFile, jsonPath, lap, pending);
+    lint = lap('lint', pending ? pending.finish(built.sources) : typeof options.lint === 'object' ? options.lint : undefined);
+  } finally {
+    pending?.cancel();
+  }
+  const { report, ledger, verification, manifestFile, lockFile } = built;
   const files: ReportFile[] = [
     { path: `${outDir}/expiry.md`, content: lap('expiry.md', renderExpiryMarkdown(report, { outDir, svgName: 'expiry.svg', jsonName: 'expiry.json' })) },
     { path: jsonPath, content: lap('expiry.json', renderExpiryJson(report)) },
@@ -137,8 +148,10 @@ function buildPhase(
   ledgerFile: string,
   jsonPath: string,
   lap: <T>(phase: string, value: T) => T,
-): { report: ExpiryReport; ledger: LedgerEntry[]; verification: LedgerVerification; manifestFile: string; lockFile: string } {
-  const state = lap('read', readRepoState(options.repoDir, { manifestFile: options.manifestFile, lockFile: options.lockFile, ledgerFile }));
+  pending: PendingLint | undefined,
+): { report: ExpiryReport; ledger: LedgerEntry[]; verification: LedgerVerification; manifestFile: string; lockFile: string; sources?: LoadedSources } {
+  const texts = pending ? { manifest: pending.manifestText, lock: pending.lockText } : undefined;
+  const state = lap('read', readRepoState(options.repoDir, { manifestFile: options.manifestFile, lockFile: options.lockFile, ledgerFile, ...(texts ? { texts } : {}) }));
   const anchor = previousAnchor(options.repoDir, jsonPath, ledgerFile);
   const { verification, entries: ledger } = lap('ledger', inspectLedger(state.ledgerText, anchor ? { anchor } : {}));
   const renewals = lap('plan', renewalPoints(state.manifest.certificates, state.lock, options.now));
@@ -166,7 +179,8 @@ function buildPhase(
       fileExists: state.fileExists,
     }),
   );
-  return { report, ledger, verification, manifestFile: state.manifestFile, lockFile: state.lockFile };
+  // The lint reuses the loaded manifest and lock instead of parsing them again; without a lint they are garbage now.
+  return { report, ledger, verification, manifestFile: state.manifestFile, lockFile: state.lockFile, ...(pending ? { sources: state.loaded } : {}) };
 }
 
 /**

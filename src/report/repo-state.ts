@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LOCK_FILE, loadLock, type LockFile } from '../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import type { Manifest } from '../manifest/types.js';
+import type { LoadedSources } from '../policy/lint.js';
 import { describeCertificate, readCertificateChain } from '../pki/certificate-info.js';
 import { workingTree } from '../repo/repo-files.js';
 import type { CertificateDir } from './expiry-model.js';
@@ -18,6 +19,8 @@ export interface RepoStateOptions {
   manifestFile?: string;
   lockFile?: string;
   ledgerFile?: string;
+  /** The manifest and lock file as the caller already read them (a missing file: undefined), so the texts loaded here are the ones it holds. */
+  texts?: { manifest: string | undefined; lock: string | undefined };
 }
 
 /** What the report reads from a repository, with the lines things stand on (for links). */
@@ -31,6 +34,8 @@ export interface RepoState {
   ledgerFile: string;
   ledgerText: string;
   certificateDirs: CertificateDir[];
+  /** The manifest and lock file as loaded here, for a lint of the same texts (PendingLint#finish). */
+  loaded: LoadedSources;
   /** Whether a repository file exists: reports link only to files that do. */
   fileExists: (path: string) => boolean;
 }
@@ -41,7 +46,7 @@ export function readRepoState(repoDir: string, options: RepoStateOptions = {}): 
   const manifestFile = options.manifestFile ?? MANIFEST_FILE;
   const lockFile = options.lockFile ?? LOCK_FILE;
   const ledgerFile = options.ledgerFile ?? LEDGER_FILE;
-  const source = repo.readText(manifestFile);
+  const source = options.texts ? options.texts.manifest : repo.readText(manifestFile);
   if (source === undefined) throw new ReportInputError(`${manifestFile} not found in ${repoDir}: the report lists the certificates it declares. Create it (certops init writes a starter) or pass the manifest path.`);
   const loaded = loadManifest(source, manifestFile);
   if (!loaded.manifest) {
@@ -49,7 +54,7 @@ export function readRepoState(repoDir: string, options: RepoStateOptions = {}): 
     throw new ReportInputError(f ? `${f.file}:${f.line}:${f.column}: ${f.message}` : `${manifestFile} could not be read.`);
   }
   const lines = manifestLines(source, loaded.manifest.certificates, () => loaded.positions);
-  const lockSource = repo.readText(lockFile);
+  const lockSource = options.texts ? options.texts.lock : repo.readText(lockFile);
   const lockLoad = loadLock(lockSource, lockFile);
   const locked = lockLines(lockSource, Object.keys(lockLoad.lock.certificates), () => lockLoad.positions);
   const known = new Set([...loaded.manifest.certificates.map((c) => c.name), ...Object.keys(lockLoad.lock.certificates)]);
@@ -90,6 +95,7 @@ export function readRepoState(repoDir: string, options: RepoStateOptions = {}): 
     ledgerFile,
     ledgerText: repo.readText(ledgerFile) ?? '',
     certificateDirs,
+    loaded: { manifest: loaded, lock: lockLoad },
     // existsSync: no exception for a missing file, which statSync would throw thousands of times.
     // Joined by hand: path.join costs as much as the check itself when called for every certificate.
     fileExists: (path) => existsSync(`${repoDir}/${path}`),
