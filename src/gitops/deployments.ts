@@ -1,4 +1,4 @@
-import type { Octokit } from 'octokit';
+import type { GitHubClient as Octokit } from './octokit.js';
 import type { TargetOutcome, TargetStatus } from '../deploy/types.js';
 
 /** The environment each target is recorded under, unless the caller names another template. */

@@ -1,4 +1,4 @@
-import type { Octokit } from 'octokit';
+import type { GitHubClient as Octokit } from '../gitops/octokit.js';
 import { DASHBOARD_LABEL, DASHBOARD_MARKER, type DashboardContent } from './dashboard.js';
 
 export interface DashboardIssueOptions extends DashboardContent {
