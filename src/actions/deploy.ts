@@ -84,18 +84,26 @@ export async function run(): Promise<void> {
     if (deployments) recorded = await recordGitHubDeployments({ token, repository, sha: env.GITHUB_SHA ?? '', environmentTemplate, runUrl, result });
     core.setOutput(DeployOutputs.Deployments, JSON.stringify(recorded.map(({ environment, id, state }) => ({ environment, id, state }))));
 
+    // The deploy already happened: a ledger commit the branch refuses is reported after the summary.
+    let ledgerError: string | undefined;
+    const ledgerBranch = core.getInput(DeployInputs.LedgerBranch) || env.GITHUB_REF_NAME || 'main';
     if (events.length && core.getBooleanInput(DeployInputs.CommitLedger)) {
       core.startGroup('Audit ledger');
-      const committed = await commitBack({
-        repoDir,
-        branch: core.getInput(DeployInputs.LedgerBranch) || env.GITHUB_REF_NAME || 'main',
-        message: `certops: record ${events.length} deploy event(s)`,
-        paths: [LEDGER_FILE],
-        ...(author ? { author } : {}),
-        produce: async () => void (await appendEvents(repoDir, events)),
-        log: (line) => core.info(line),
-      });
-      core.info(`audit ledger: ${committed.action}`);
+      try {
+        const committed = await commitBack({
+          repoDir,
+          branch: ledgerBranch,
+          message: `certops: record ${events.length} deploy event(s)`,
+          paths: [LEDGER_FILE],
+          ...(author ? { author } : {}),
+          produce: async () => void (await appendEvents(repoDir, events)),
+          log: (line) => core.info(line),
+        });
+        core.info(`audit ledger: ${committed.action}`);
+      } catch (error) {
+        ledgerError = error instanceof Error ? error.message : String(error);
+        core.error(`Could not record ${events.length} deploy event(s) in ${LEDGER_FILE} on ${ledgerBranch}: ${ledgerError}`, { title: 'certops deploy: audit ledger' });
+      }
       core.endGroup();
     }
     try {
@@ -104,6 +112,7 @@ export async function run(): Promise<void> {
       core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (!result.ok) core.setFailed(`certops deploy: ${result.failed.length} deploy(s) failed (${result.rolledBack.length} rolled back). See the job summary.`);
+    else if (ledgerError) core.setFailed(`certops deploy: deployed, but the events could not be committed to ${ledgerBranch} (${ledgerError}). Let the workflow push to ${ledgerBranch}, or set commit-ledger: false.`);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
   } finally {

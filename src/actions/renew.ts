@@ -114,18 +114,26 @@ export async function run(): Promise<void> {
     // Issued and failed renewals go to the ledger on the base branch now: a failure has no pull
     // request to carry it, and the record must not wait for a merge. Before the branch is built,
     // so the branch sits on the base that holds the record and a rerun finds nothing to rebase.
+    // A base branch that refuses the push (branch protection) must not hold back the pull
+    // request: the failure is reported at the end of the run instead.
+    let ledgerError: string | undefined;
     if (!s.dryRun && events.length && core.getBooleanInput(RenewInputs.CommitLedger)) {
       core.startGroup('Audit ledger');
-      const committed = await commitBack({
-        repoDir: s.repoDir,
-        branch: s.base,
-        message: `certops: record ${events.length} renewal event(s)`,
-        paths: [LEDGER_FILE],
-        ...(s.author ? { author: s.author } : {}),
-        produce: async () => void (await appendEvents(s.repoDir, events)),
-        log: (line) => core.info(line),
-      });
-      core.info(`audit ledger: ${committed.action}`);
+      try {
+        const committed = await commitBack({
+          repoDir: s.repoDir,
+          branch: s.base,
+          message: `certops: record ${events.length} renewal event(s)`,
+          paths: [LEDGER_FILE],
+          ...(s.author ? { author: s.author } : {}),
+          produce: async () => void (await appendEvents(s.repoDir, events)),
+          log: (line) => core.info(line),
+        });
+        core.info(`audit ledger: ${committed.action}`);
+      } catch (error) {
+        ledgerError = error instanceof Error ? error.message : String(error);
+        core.error(`Could not record ${events.length} renewal event(s) in ${LEDGER_FILE} on ${s.base}: ${ledgerError}`, { title: 'certops renew: audit ledger' });
+      }
       core.endGroup();
     }
 
@@ -164,6 +172,7 @@ export async function run(): Promise<void> {
     } catch (error) {
       core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
+    if (ledgerError) core.setFailed(`certops renew: the renewal events could not be committed to ${s.base} (${ledgerError}). Let the workflow push to ${s.base}, or set commit-ledger: false.`);
     if (result.failed.length) {
       const carried = result.renewed.length ? ' The pull request carries the others.' : '';
       core.setFailed(`certops renew: ${result.failed.length} certificate(s) failed: ${result.failed.map((f) => f.name).join(', ')}.${carried}`);

@@ -150,4 +150,19 @@ describe('dist/renew/index.js on a schedule', () => {
     assert.match(run.stdout, /::error::Input "auto-merge" must be false, true \(squash\) or one of merge, squash, rebase; got "fast-forward"/);
     assert.equal(git(origin, 'branch', '--list', 'certops/typo'), '');
   });
+  it('a base branch that refuses the ledger commit still gets its pull request, and the step fails saying why', async () => {
+    const hook = join(origin, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/main ] && { echo "main is protected" >&2; exit 1; }; done\nexit 0\n', { mode: 0o755 });
+    try {
+      const tip = git(origin, 'rev-parse', 'main');
+      const run = await scheduled(8, { branch: 'certops/protected' });
+      assert.equal(run.code, 1, run.stdout);
+      assert.equal(git(origin, 'rev-parse', 'main'), tip);
+      assert.ok(double.pulls().some((p) => p.pull.head === 'certops/protected'), 'the pull request was opened');
+      assert.match(run.stdout, /::error title=certops renew%3A audit ledger::Could not record 2 renewal event\(s\)/);
+      assert.match(run.stdout, /::error::certops renew: the renewal events could not be committed to main .*commit-ledger: false/);
+    } finally {
+      rmSync(hook, { force: true });
+    }
+  });
 });
