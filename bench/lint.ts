@@ -4,7 +4,9 @@
 // Measured with this Node and, when scripts/node24-smoke.mjs has installed it, with Node 24
 // (the runtime GitHub gives `runs.using: node24` actions).
 //
-//   npm run bench -- lint [--runs=N] [--cold-runs=N] [--certificates=N] [--no-build] [--node24=off] [--strict]
+//   npm run bench -- lint [--runs=N] [--cold-runs=N] [--certificates=N] [--no-build] [--node24=off] [--cold-only] [--strict]
+//
+// --cold-only skips the large repository and measures the cold start alone, for iterating on it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ const { strict, options } = benchArgs();
 const count = Number(options.get('certificates') ?? 10_000);
 const runs = Number(options.get('runs') ?? 3);
 const coldRuns = Number(options.get('cold-runs') ?? 15);
+const coldOnly = options.get('cold-only') !== undefined;
 const cacheDir = join(ROOT, '.cache', 'bench');
 const scratch = mkdtempSync(join(tmpdir(), 'certops-bench-lint-'));
 
@@ -51,6 +54,12 @@ const dist = await bundles(options.get('no-build') === undefined);
 const runtimes: { label: string; node: string }[] = [{ label: `node ${process.version}`, node: process.execPath }];
 const n24 = options.get('node24') === 'off' ? undefined : node24(ROOT);
 if (n24) runtimes.push({ label: `node ${execFileSync(n24, ['--version'], { encoding: 'utf8' }).trim()}`, node: n24 });
+
+if (coldOnly) {
+  await coldStart(dist);
+  rmSync(scratch, { recursive: true, force: true });
+  process.exit(exitStatus(strict));
+}
 
 heading(`lint: ${count.toLocaleString('en')} certificates`);
 for (const note of dist.notes) line('note', note);
