@@ -12,6 +12,7 @@ import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { appendEvents, LEDGER_FILE } from '../report/ledger-file.js';
 import { authorInput } from './author-input.js';
 import { DeployInputs, DeployOutputs } from './constants.js';
+import { maskIdentity, runUrl as workflowRunUrl } from './run-context.js';
 import { context } from './github-context.js';
 
 /** The deploy action: what the push changed goes to its targets, is verified, and is rolled back on failure. */
@@ -22,7 +23,7 @@ export async function run(): Promise<void> {
     const repoDir = resolve(env.GITHUB_WORKSPACE || process.cwd(), core.getInput(DeployInputs.Repo) || '.');
     const identity = core.getInput(DeployInputs.Identity) || env.CERTOPS_AGE_IDENTITY || '';
     if (!identity) throw new Error(`Input "${DeployInputs.Identity}" is required: the age identity that decrypts certs/<name>/key.pem.age (pass it from a secret).`);
-    for (const line of identity.split('\n')) if (line.trim()) core.setSecret(line.trim());
+    maskIdentity(identity);
     const nowText = core.getInput(DeployInputs.Now);
     const now = nowText ? parseInstant(nowText) : new Date();
     if (!now) throw new Error(`Input "${DeployInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
@@ -54,7 +55,7 @@ export async function run(): Promise<void> {
       }
     })();
     const events: LifecycleEvent[] = [];
-    const runUrl = env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action';
+    const runUrl = workflowRunUrl(env);
     core.startGroup('Deploy');
     const result = await deployCertificates({
       repoDir,

@@ -10,6 +10,7 @@ import { commitBack } from '../gitops/commit-back.js';
 import { newViolationEvents } from '../policy/violation-events.js';
 import { appendEvents, LEDGER_FILE, readLedgerEntries } from '../report/ledger-file.js';
 import { LintOutputs } from './constants.js';
+import { runUrl } from './run-context.js';
 import { getInputs, type LintSettings } from './input-helper.js';
 
 /** Rows in the job summary table; the SARIF file and the annotations carry every finding. */
@@ -171,7 +172,7 @@ async function recordViolations(findings: Finding[], settings: LintSettings): Pr
     newViolationEvents(findings, readLedgerEntries(existsSync(ledgerPath) ? readFileSync(ledgerPath, 'utf8') : '').map((e) => e.event), {
       now: settings.now,
       actor: env.GITHUB_ACTOR || 'certops',
-      runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action',
+      runUrl: runUrl(env),
       ...(env.GITHUB_SHA ? { commit: env.GITHUB_SHA } : {}),
     });
   const committed = await commitBack({

@@ -16,6 +16,7 @@ import { commitBack } from '../gitops/commit-back.js';
 import { appendEvents, LEDGER_FILE } from '../report/ledger-file.js';
 import { authorInput } from './author-input.js';
 import { RenewInputs, RenewOutputs } from './constants.js';
+import { maskIdentity, runUrl } from './run-context.js';
 
 /** Everything the renew action was asked to do, checked. */
 interface RenewSettings {
@@ -52,7 +53,7 @@ function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`Input "${RenewInputs.Concurrency}" must be a whole number from 1 to 64; got "${concurrencyText}".`);
   const identity = core.getInput(RenewInputs.Identity) || env.CERTOPS_AGE_IDENTITY || undefined;
-  if (identity) for (const line of identity.split('\n')) if (line.trim()) core.setSecret(line.trim());
+  if (identity) maskIdentity(identity);
   const token = core.getInput(RenewInputs.Token);
   if (token) core.setSecret(token);
   const repository = core.getInput(RenewInputs.Repository) || env.GITHUB_REPOSITORY || '';
@@ -76,7 +77,7 @@ function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
     labels: core.getInput(RenewInputs.Labels).split(',').map((l) => l.trim()).filter(Boolean),
     draft: core.getBooleanInput(RenewInputs.Draft),
     autoMerge: parseAutoMerge(core.getInput(RenewInputs.AutoMerge), `Input "${RenewInputs.AutoMerge}"`),
-    runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action',
+    runUrl: runUrl(env),
     actor: env.GITHUB_ACTOR || 'certops',
   };
   if (identity) settings.identity = identity;

@@ -12,6 +12,7 @@ import { sinksFromSettings } from '../report/siem/sinks-from-settings.js';
 import { DEFAULT_SPOOL_FILE } from '../report/siem/spool.js';
 import { authorInput } from './author-input.js';
 import { ReportInputs, ReportOutputs } from './constants.js';
+import { runUrl as workflowRunUrl } from './run-context.js';
 
 /** The report action: reports committed back, alerts annotated, the dashboard issue kept, SIEM fed. */
 export async function run(): Promise<void> {
@@ -62,7 +63,7 @@ export async function run(): Promise<void> {
     if (sinks.length) {
       const changed = result!.changed;
       if (changed.length) {
-        const runUrl = env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : 'certops action';
+        const runUrl = workflowRunUrl(env);
         const event = siemEvent(reportGeneratedEvent({ now, changed, actor: env.GITHUB_ACTOR || 'certops', runUrl, ...(env.GITHUB_SHA ? { commit: env.GITHUB_SHA } : {}) }));
         for (const sink of sinks) await sink.emit(event);
       }

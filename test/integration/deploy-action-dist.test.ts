@@ -2,53 +2,37 @@
 // files target, and the audit ledger is committed back to the origin with [skip ci].
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { initCa, writeCaFiles } from '../../src/issuers/ca/index.js';
-import { generateAgeIdentity } from '../../src/keys/age.js';
-import { renew } from '../../src/renewal/renew.js';
 import { verifyLedger } from '../../src/report/ledger-verify.js';
 import { ROOT, runAction } from '../helpers/action-runner.js';
+import { createCertopsOrigin, type CertopsOrigin } from '../helpers/certops-origin.js';
 import { startGitHubDouble, type GitHubDouble } from '../helpers/github-double.js';
 
 describe('dist/deploy/index.js on a push to main', () => {
+  let repo: CertopsOrigin;
   let root: string;
   let origin: string;
   let identity: string;
   let beforeSha: string;
   let target: string;
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (cwd: string, ...args: string[]) => repo.git(cwd, ...args);
 
   before(async () => {
     const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
-    root = mkdtempSync(join(tmpdir(), 'certops-deploy-action-'));
-    origin = join(root, 'origin.git');
+    // The merged renewal pull request: the certificates were issued after the inventory commit.
+    repo = await createCertopsOrigin({
+      prefix: 'certops-deploy-action-',
+      issuedAt: new Date('2026-11-27T10:00:00Z'),
+      manifest: (recipient, scratch) =>
+        `version: 1\ndefaults: { issuer: internal, duration: 30d, deploy: [edge] }\nrecipients: [${recipient}]\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ntargets:\n  edge: { files: { dir: "${join(scratch, 'served')}/{name}", names: { combined: combined.pem } } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n  - name: api\n    dnsNames: [api.example.test]\n`,
+    });
+    ({ root, origin, identity, inventorySha: beforeSha } = repo);
     target = join(root, 'served');
-    git(root, 'init', '-q', '--bare', '-b', 'main', origin);
-    const seed = join(root, 'seed');
-    git(root, 'clone', '-q', origin, seed);
-    git(seed, 'config', 'user.name', 't');
-    git(seed, 'config', 'user.email', 't@example.com');
-    const id = await generateAgeIdentity();
-    identity = id.identity;
-    writeFileSync(
-      join(seed, 'certificates.yaml'),
-      `version: 1\ndefaults: { issuer: internal, duration: 30d, deploy: [edge] }\nrecipients: [${id.recipient}]\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ntargets:\n  edge: { files: { dir: "${target}/{name}", names: { combined: combined.pem } } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n  - name: api\n    dnsNames: [api.example.test]\n`,
-    );
-    await writeCaFiles({ repoDir: seed, ca: await initCa({ commonName: 'deploy action CA', now: new Date('2026-01-01T00:00:00Z') }), recipients: [id.recipient] });
-    git(seed, 'add', '-A');
-    git(seed, 'commit', '-qm', 'inventory');
-    beforeSha = git(seed, 'rev-parse', 'HEAD');
-    // The merged renewal pull request.
-    await renew({ repoDir: seed, now: new Date('2026-11-27T10:00:00Z'), identity });
-    git(seed, 'add', '-A');
-    git(seed, 'commit', '-qm', 'certops: renew 2 certificates');
-    git(seed, 'push', '-q', 'origin', 'main');
   });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  after(() => repo?.remove());
 
   const pushRun = async (n: number, inputs: Record<string, string> = {}) => {
     const workspace = join(root, `checkout${n}`);
@@ -100,43 +84,30 @@ describe('dist/deploy/index.js on a push to main', () => {
 });
 
 describe('dist/deploy/index.js with deployments: true records GitHub deployments', () => {
+  let repo: CertopsOrigin;
   let root: string;
   let origin: string;
   let identity: string;
   let beforeSha: string;
   let double: GitHubDouble;
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (cwd: string, ...args: string[]) => repo.git(cwd, ...args);
 
   before(async () => {
     const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
-    root = mkdtempSync(join(tmpdir(), 'certops-deploy-records-'));
-    origin = join(root, 'origin.git');
-    git(root, 'init', '-q', '--bare', '-b', 'main', origin);
-    const seed = join(root, 'seed');
-    git(root, 'clone', '-q', origin, seed);
-    git(seed, 'config', 'user.name', 't');
-    git(seed, 'config', 'user.email', 't@example.com');
-    const id = await generateAgeIdentity();
-    identity = id.identity;
     // www goes to a directory and to a hook that always fails; api only to the directory.
-    writeFileSync(
-      join(seed, 'certificates.yaml'),
-      `version: 1\ndefaults: { issuer: internal, duration: 30d }\nrecipients: [${id.recipient}]\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ntargets:\n  edge: { files: { dir: "${join(root, 'served')}/{name}" } }\n  hook: { command: { run: ["${process.execPath}", "-e", "process.exit(1)"], timeout: 20s } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n    deploy: [edge, hook]\n  - name: api\n    dnsNames: [api.example.test]\n    deploy: [edge]\n`,
-    );
-    await writeCaFiles({ repoDir: seed, ca: await initCa({ commonName: 'deploy records CA', now: new Date('2026-01-01T00:00:00Z') }), recipients: [id.recipient] });
-    git(seed, 'add', '-A');
-    git(seed, 'commit', '-qm', 'inventory');
-    beforeSha = git(seed, 'rev-parse', 'HEAD');
-    await renew({ repoDir: seed, now: new Date('2026-11-27T10:00:00Z'), identity });
-    git(seed, 'add', '-A');
-    git(seed, 'commit', '-qm', 'certops: renew 2 certificates');
-    git(seed, 'push', '-q', 'origin', 'main');
+    repo = await createCertopsOrigin({
+      prefix: 'certops-deploy-records-',
+      issuedAt: new Date('2026-11-27T10:00:00Z'),
+      manifest: (recipient, scratch) =>
+        `version: 1\ndefaults: { issuer: internal, duration: 30d }\nrecipients: [${recipient}]\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ntargets:\n  edge: { files: { dir: "${join(scratch, 'served')}/{name}" } }\n  hook: { command: { run: ["${process.execPath}", "-e", "process.exit(1)"], timeout: 20s } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n    deploy: [edge, hook]\n  - name: api\n    dnsNames: [api.example.test]\n    deploy: [edge]\n`,
+    });
+    ({ root, origin, identity, inventorySha: beforeSha } = repo);
     double = await startGitHubDouble({ owner: 'example', repo: 'certs', token: 'ghs_deployments' });
   });
   after(async () => {
     await double?.close();
-    rmSync(root, { recursive: true, force: true });
+    repo?.remove();
   });
 
   const pushRun = async (n: number) => {

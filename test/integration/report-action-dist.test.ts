@@ -1,46 +1,35 @@
 // dist/report/index.js on a schedule, as the runner runs it: reports committed back once,
 // the dashboard issue created once and kept in place, nothing committed when nothing changed.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { initCa, writeCaFiles } from '../../src/issuers/ca/index.js';
-import { generateAgeIdentity } from '../../src/keys/age.js';
-import { renew } from '../../src/renewal/renew.js';
 import { ROOT, runAction } from '../helpers/action-runner.js';
+import { createCertopsOrigin, type CertopsOrigin } from '../helpers/certops-origin.js';
 import { startGitHubDouble, type GitHubDouble } from '../helpers/github-double.js';
 
 describe('dist/report/index.js on a schedule', () => {
+  let repo: CertopsOrigin;
   let root: string;
   let origin: string;
   let double: GitHubDouble;
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (cwd: string, ...args: string[]) => repo.git(cwd, ...args);
 
   before(async () => {
     const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
-    root = mkdtempSync(join(tmpdir(), 'certops-report-action-'));
-    origin = join(root, 'origin.git');
-    git(root, 'init', '-q', '--bare', '-b', 'main', origin);
-    const seed = join(root, 'seed');
-    git(root, 'clone', '-q', origin, seed);
-    const id = await generateAgeIdentity();
-    writeFileSync(
-      join(seed, 'certificates.yaml'),
-      `version: 1\ndefaults: { issuer: internal, renewBefore: 10d }\nrecipients: [${id.recipient}]\nowners: { web: [alice], data: [example/dba] }\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n    duration: 30d\n    owners: [web]\n  - name: db\n    dnsNames: [db.example.test]\n    duration: 90d\n    owners: [data]\n`,
-    );
-    await writeCaFiles({ repoDir: seed, ca: await initCa({ commonName: 'report CA', now: new Date('2026-01-01T00:00:00Z') }), recipients: [id.recipient] });
-    await renew({ repoDir: seed, now: new Date('2026-11-01T09:00:00Z'), identity: id.identity });
-    git(seed, 'add', '-A');
-    git(seed, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'inventory and certificates');
-    git(seed, 'push', '-q', 'origin', 'main');
+    repo = await createCertopsOrigin({
+      prefix: 'certops-report-action-',
+      issuedAt: new Date('2026-11-01T09:00:00Z'),
+      manifest: (recipient) =>
+        `version: 1\ndefaults: { issuer: internal, renewBefore: 10d }\nrecipients: [${recipient}]\nowners: { web: [alice], data: [example/dba] }\nissuers:\n  internal: { ca: { certificate: pki/ca.pem, privateKey: pki/ca.key.age } }\ncertificates:\n  - name: www\n    dnsNames: [www.example.test]\n    duration: 30d\n    owners: [web]\n  - name: db\n    dnsNames: [db.example.test]\n    duration: 90d\n    owners: [data]\n`,
+    });
+    ({ root, origin } = repo);
     double = await startGitHubDouble({ owner: 'example', repo: 'certs', token: 'ghs_test' });
   });
   after(async () => {
     await double?.close();
-    rmSync(root, { recursive: true, force: true });
+    repo?.remove();
   });
 
   const dashboardIssue = () => [...double.issues.values()].find((i) => String(i.body).includes('<!-- certops:dashboard -->'))!;
