@@ -83,7 +83,7 @@ export async function run(): Promise<void> {
         repoDir,
         branch: core.getInput(ReportInputs.Branch) || env.GITHUB_REF_NAME || 'main',
         message: `certops: update reports`,
-        paths: [outDir],
+        paths: [outDir, ...kept.keys()],
         ...(author ? { author } : {}),
         produce: async (attempt) => {
           if (attempt === 1) return;

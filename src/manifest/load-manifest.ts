@@ -58,7 +58,7 @@ export function loadManifest(source: string, file = MANIFEST_FILE): ManifestLoad
   const defaults = isObject(doc.defaults) ? doc.defaults : {};
 
   const refCheck = (kind: 'issuer' | 'target' | 'owner', name: unknown, known: object, pointer: string, cert?: string) => {
-    if (typeof name !== 'string' || name in known) return;
+    if (typeof name !== 'string' || Object.hasOwn(known, name)) return;
     const section = kind === 'issuer' ? 'issuers' : kind === 'target' ? 'targets' : 'owners';
     const guess = didYouMean(name, Object.keys(known));
     findings.push({
@@ -68,11 +68,6 @@ export function loadManifest(source: string, file = MANIFEST_FILE): ManifestLoad
       ...(cert ? { certificate: cert } : {}),
       ...at(pointer),
     });
-  };
-  const durationCheck = (text: unknown, pointer: string, cert?: string) => {
-    if (typeof text === 'string' && parseDuration(text) === undefined) {
-      findings.push({ ruleId: 'manifest-schema', severity: 'error', message: `"${text}" is not a duration: write 90d, 2160h or 1h30m.`, ...(cert ? { certificate: cert } : {}), ...at(pointer) });
-    }
   };
 
   refCheck('issuer', defaults.issuer, issuers, '/defaults/issuer');
@@ -108,18 +103,21 @@ export function loadManifest(source: string, file = MANIFEST_FILE): ManifestLoad
       findings.push({ ruleId: 'manifest-schema', severity: 'error', message: `Certificate "${raw.name}" names no subject: set commonName, dnsNames, ipAddresses, uris or emailAddresses.`, certificate: raw.name, ...at(base) });
       return;
     }
-    durationCheck(raw.duration, `${base}/duration`, raw.name);
-    durationCheck(raw.renewBefore, `${base}/renewBefore`, raw.name);
-
     const duration = raw.duration ?? defaults.duration ?? DEFAULT_DURATION;
     const durationMs = parseDuration(duration);
-    if (durationMs === undefined || durationMs === 0) return;
+    if (durationMs === undefined) return; // not a duration: the schema reported it where it is written
+    if (durationMs === 0) {
+      const pointer = raw.duration !== undefined ? `${base}/duration` : '/defaults/duration';
+      findings.push({ ruleId: 'manifest-schema', severity: 'error', message: `duration "${duration}" is zero: a certificate must live for some time, e.g. 90d.`, certificate: raw.name, ...at(pointer) });
+      return;
+    }
     const renewBefore = raw.renewBefore ?? (raw.renewBeforePercentage === undefined ? defaults.renewBefore : undefined);
     const privateKey = { ...DEFAULT_PRIVATE_KEY, ...defaults.privateKey, ...raw.privateKey };
-    if (raw.privateKey?.algorithm && raw.privateKey.size === undefined && raw.privateKey.algorithm !== (defaults.privateKey?.algorithm ?? DEFAULT_PRIVATE_KEY.algorithm)) {
-      privateKey.size = defaultKeySize(raw.privateKey.algorithm);
-    }
-    if (privateKey.algorithm === 'Ed25519') privateKey.size = 0;
+    // A size belongs to its algorithm: the certificate's own, else the defaults' when the algorithm is
+    // the defaults' one, else that algorithm's usual size (RSA 2048, ECDSA P-256).
+    const defaultsAlgorithm = defaults.privateKey?.algorithm ?? DEFAULT_PRIVATE_KEY.algorithm;
+    const inheritedSize = defaults.privateKey?.size ?? (defaults.privateKey?.algorithm === undefined ? DEFAULT_PRIVATE_KEY.size : undefined);
+    privateKey.size = privateKey.algorithm === 'Ed25519' ? 0 : (raw.privateKey?.size ?? (privateKey.algorithm === defaultsAlgorithm ? inheritedSize : undefined) ?? defaultKeySize(privateKey.algorithm));
     const spec: CertificateSpec = {
       name: raw.name,
       index,

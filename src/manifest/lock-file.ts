@@ -2,7 +2,7 @@ import { dump } from 'js-yaml';
 import type { Finding } from '../findings.js';
 import { schemaFindings } from './schema-validation.js';
 import { lockValidator } from './schema-validators.js';
-import { parseYaml, type PositionIndex } from './yaml-source.js';
+import { escapePointerToken, parseYaml, type PositionIndex } from './yaml-source.js';
 
 export const LOCK_FILE = 'certificates.lock.yaml';
 
@@ -59,8 +59,10 @@ export function loadLock(source: string | undefined, file = LOCK_FILE): LockLoad
   const value = parsed.value as Partial<LockFile> | null;
   const certificates: Record<string, LockEntry> = {};
   if (value && typeof value === 'object' && value.certificates && typeof value.certificates === 'object') {
+    // An entry with schema errors is left out; exactly that entry (web-2's errors do not drop web).
+    const broken = new Set(findings.map((f) => /^\/certificates\/([^/]+)/.exec(f.path ?? '')?.[1]).filter((n) => n !== undefined));
     for (const [name, entry] of Object.entries(value.certificates)) {
-      if (!findings.some((f) => f.path?.startsWith(`/certificates/${name}`))) certificates[name] = entry;
+      if (!broken.has(escapePointerToken(name))) certificates[name] = entry;
     }
   }
   return { lock: { version: 1, certificates }, findings, positions: parsed.positions };

@@ -5,6 +5,12 @@ export function normalizeIp(ip: string): string {
   // Every IPv6 address has a colon. Checking first spares IPv4-only repositories isIPv6's first
   // call, which compiles its large pattern: ~4 ms of the lint action's cold start.
   if (!ip.includes(':') || !isIPv6(ip)) return ip;
+  // An IPv4 tail (::ffff:1.2.3.4) is two groups: write it as such before counting them.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    ip = `${ip.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
   const [head = '', tail = ''] = ip.split('::');
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];

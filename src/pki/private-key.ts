@@ -167,8 +167,3 @@ export async function toWebCryptoKeys(pair: KeyPair): Promise<{ keys: CryptoKeyP
   }
 }
 
-/** A public key as a WebCrypto key, for signature checks and key identifiers. */
-export async function toWebCryptoPublicKey(publicKey: KeyObject): Promise<CryptoKey> {
-  const { importAlgorithm } = webCryptoAlgorithms(describeKey(publicKey));
-  return subtle.importKey('spki', new Uint8Array(publicKeyDer(publicKey)), importAlgorithm, true, ['verify']);
-}

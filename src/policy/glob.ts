@@ -12,9 +12,12 @@ export function globToRegExp(glob: string): RegExp {
       const c = glob[i]!;
       if (c === '*') {
         if (glob[i + 1] === '*') {
-          src += '.*';
           i++;
-          if (glob[i + 1] === '/') i++;
+          // `**/` is any number of whole folders, none included; a bare `**` is anything.
+          if (glob[i + 1] === '/') {
+            src += '(?:.*/)?';
+            i++;
+          } else src += '.*';
         } else src += '[^/]*';
       } else if (c === '?') src += '[^/]';
       else src += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');

@@ -8,7 +8,9 @@ export interface ViolationContext {
   commit?: string;
 }
 
-const key = (certificate: string, message: string) => `${certificate}\u0000${message}`;
+/** What names a violation across runs: rule, file, place in the file, certificate; not the wording or the line, which drift. */
+const identity = (f: Finding) => `${f.ruleId} ${f.file}${f.path ? `#${f.path}` : ''}`;
+const key = (certificate: string, message: string) => `${certificate}\u0000${message.split(': ')[0]}`;
 
 /**
  * Ledger events for error-level findings that the ledger does not hold yet. A violation that
@@ -19,7 +21,7 @@ export function newViolationEvents(findings: readonly Finding[], recorded: reado
   const events: LifecycleEvent[] = [];
   for (const f of findings) {
     if (f.severity !== 'error') continue;
-    const message = `${f.ruleId} at ${f.file}:${f.line}: ${f.message}`;
+    const message = `${identity(f)}: ${f.message} (line ${f.line})`;
     const certificate = f.certificate ?? '';
     if (known.has(key(certificate, message))) continue;
     known.add(key(certificate, message));

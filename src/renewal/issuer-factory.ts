@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { AcmeIssuer, type AcmeLogger } from '../issuers/acme/index.js';
 import { BuiltInCaIssuer } from '../issuers/ca/index.js';
 import { CfsslIssuer } from '../issuers/cfssl.js';
 import type { Issuer } from '../issuers/types.js';
 import { decryptPrivateKey, encryptPrivateKey } from '../keys/age.js';
 import type { IssuerSpec } from '../manifest/types.js';
+import { generatePrivateKey, privateKeyToPem } from '../pki/private-key.js';
+import { readRepoFile, resolveRepoPath } from '../repo/repo-path.js';
 
 export interface IssuerContext {
   repoDir: string;
@@ -44,12 +44,12 @@ export async function createIssuer(name: string, spec: IssuerSpec, ctx: IssuerCo
     const path = spec.acme.accountKey ?? defaultAccountKeyPath(name);
     let accountKeyPem: string;
     if (envKey) accountKeyPem = envKey;
-    else if (existsSync(join(ctx.repoDir, path))) {
+    else if (existsSync(resolveRepoPath(ctx.repoDir, path, `issuers.${name}.acme.accountKey`))) {
       if (!ctx.identity) throw new Error(`issuers.${name}: the ACME account key ${path} is age-encrypted; give the age identity to use it.`);
-      accountKeyPem = await decryptPrivateKey(readFileSync(join(ctx.repoDir, path)), ctx.identity);
+      accountKeyPem = await decryptPrivateKey(await readRepoFile(ctx.repoDir, path, `issuers.${name}.acme.accountKey`), ctx.identity);
     } else {
       // First run: a new account key, stored encrypted beside the certificates so later runs reuse the account.
-      accountKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      accountKeyPem = privateKeyToPem(await generatePrivateKey({ algorithm: 'ECDSA', size: 256 }));
       files.push({ path, content: await encryptPrivateKey(accountKeyPem, ctx.recipients) });
     }
     const issuer = new AcmeIssuer({

@@ -9,6 +9,7 @@ import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import type { CertificateSpec, Manifest } from '../manifest/types.js';
 import { runLint, type LintResult } from '../policy/lint.js';
 import { readFileAtRevision } from '../repo/git-revision.js';
+import { resolveRepoPath } from '../repo/repo-path.js';
 import { workingTree } from '../repo/repo-files.js';
 import { createIssuer } from './issuer-factory.js';
 import { certificatePaths, issueCertificate } from './issue-certificate.js';
@@ -101,7 +102,7 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
   if (lockFindings.length) log(`certificates.lock.yaml has problems; affected entries are issued again:\n${lockFindings.map((f) => `  line ${f.line}: ${f.message}`).join('\n')}`);
 
   const issuers = new IssuerCache(manifest, options);
-  const ariWindows = await fetchAriWindows(manifest, lock, issuers, repo.readText, log);
+  const ariWindows = await fetchAriWindows(manifest, lock, issuers, repo.readText, log, options.only);
   const plan = planRenewals({
     certificates: manifest.certificates,
     lock,
@@ -178,7 +179,15 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
       delete newLock.certificates[name];
       result.removed.push(name);
       for (const p of [entry.certificate, entry.key]) {
-        rmSync(join(options.repoDir, p), { force: true });
+        // The lock file comes from the repository: a path it names outside the repository is not ours to delete.
+        let full: string;
+        try {
+          full = resolveRepoPath(options.repoDir, p, `${LOCK_FILE} ${name}`);
+        } catch (error) {
+          log(`${name}: ${describeError(error)}; not deleted`);
+          continue;
+        }
+        rmSync(full, { force: true });
         result.changedPaths.push(p);
       }
     }
@@ -186,8 +195,9 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
 
   for (const [path, content] of writes) {
     if (repo.readText(path) === content) continue;
-    mkdirSync(dirname(join(options.repoDir, path)), { recursive: true });
-    writeFileSync(join(options.repoDir, path), content);
+    const full = resolveRepoPath(options.repoDir, path, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
     result.changedPaths.push(path);
   }
   const newLockText = serializeLock(newLock);
@@ -243,10 +253,12 @@ async function fetchAriWindows(
   issuers: IssuerCache,
   read: (path: string) => string | undefined,
   log: (line: string) => void,
+  /** --only: the CA is asked about these certificates alone. */
+  only: readonly string[] | undefined,
 ): Promise<Map<string, RenewalWindow>> {
   const windows = new Map<string, RenewalWindow>();
   await Promise.all(
-    manifest.certificates.map(async (spec) => {
+    manifest.certificates.filter((spec) => !only?.length || only.includes(spec.name)).map(async (spec) => {
       const entry = lock.certificates[spec.name];
       if (!entry?.ariCertId || !manifest.issuers[spec.issuer]?.acme) return;
       const pem = read(entry.certificate);

@@ -1,3 +1,4 @@
+import { LEDGER_FILE } from './ledger-file.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../manifest/lock-file.js';
@@ -84,7 +85,7 @@ export function generateReports(options: GenerateReportsOptions): GenerateReport
     return value;
   };
   const thresholds = resolveThresholds(options.thresholds);
-  const ledgerFile = options.ledgerFile ?? `${outDir}/audit.jsonl`;
+  const ledgerFile = options.ledgerFile ?? LEDGER_FILE; // renew, deploy and lint write there, wherever the reports go
   const jsonPath = `${outDir}/expiry.json`;
   // The lint's certificate examination runs in child processes while this thread builds the report; both read the same texts, parsed once.
   const pending = options.lint === undefined || options.lint === true ? beginLint({ repoDir: options.repoDir, now: options.now, manifestFile: options.manifestFile ?? MANIFEST_FILE, lockFile: options.lockFile ?? LOCK_FILE }) : undefined;

@@ -29,3 +29,14 @@ export function findProgram(program: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Every program a test needs is there (else it skips loudly, or fails under
+ * CERTOPS_REQUIRE_SYSTEM=1), and the fixture its before() built from them exists: a setup that
+ * bailed out must fail the test, not let it pass without checking anything.
+ */
+export function readyWith(t: TestContext, programs: readonly (readonly [program: string, debianPackage: string])[], fixture: unknown): boolean {
+  for (const [program, pkg] of programs) if (!requireProgram(t, program, pkg)) return false;
+  if (!fixture) throw new Error('the fixture was not set up although every program it needs is installed: see before()');
+  return true;
+}

@@ -7,7 +7,7 @@ import { deployCertificates, type DeployOptions } from '../../src/deploy/deploy.
 import { DeployMaterial } from '../../src/deploy/material.js';
 import type { TargetSpec } from '../../src/manifest/types.js';
 import { ageKeys, findKeyCopies, FixtureRepo, keyBody, TestPki, type AgeKeys, type Leaf } from '../helpers/deploy-fixture.js';
-import { findProgram, requireProgram } from '../helpers/system.js';
+import { findProgram, readyWith } from '../helpers/system.js';
 import { waitFor } from '../helpers/wait.js';
 
 // What the user's command does: append one JSON line per run with what it was given, then
@@ -73,7 +73,7 @@ describe('deploy through a command target', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const ready = (t: TestContext) => Boolean(requireProgram(t, 'openssl', 'openssl') && requireProgram(t, 'age', 'age') && root);
+  const ready = (t: TestContext) => readyWith(t, [['openssl', 'openssl'], ['age', 'age'], ['age-keygen', 'age']], root);
 
   function command(out: string, ...args: string[]): TargetSpec {
     return { command: { run: [process.execPath, script, out, ...args], timeout: '20s' } };

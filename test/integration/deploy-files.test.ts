@@ -9,7 +9,7 @@ import { deployCertificates, type DeployOptions } from '../../src/deploy/deploy.
 import type { TargetSpec } from '../../src/manifest/types.js';
 import { ageKeys, FixtureRepo, TestPki, type AgeKeys, type Leaf } from '../helpers/deploy-fixture.js';
 import { freePort } from '../helpers/ports.js';
-import { findProgram, requireProgram } from '../helpers/system.js';
+import { findProgram, readyWith } from '../helpers/system.js';
 
 describe('files target: layout, modes, owner, conflicts, preflight, rollback of a first deploy', () => {
   let root = '';
@@ -31,7 +31,7 @@ describe('files target: layout, modes, owner, conflicts, preflight, rollback of 
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const ready = (t: TestContext) => Boolean(requireProgram(t, 'openssl', 'openssl') && requireProgram(t, 'age', 'age') && root);
+  const ready = (t: TestContext) => readyWith(t, [['openssl', 'openssl'], ['age', 'age'], ['age-keygen', 'age']], root);
 
   /** A repository with api and www, both deployed to target `t`, committed. */
   function repoWith(name: string, target: TargetSpec): FixtureRepo {

@@ -9,7 +9,7 @@ import { DeployMaterial } from '../../src/deploy/material.js';
 import { createTarget } from '../../src/deploy/target.js';
 import { ageKeys, FixtureRepo, TestPki, type AgeKeys, type Leaf } from '../helpers/deploy-fixture.js';
 import { startHaproxy, type Haproxy } from '../helpers/haproxy.js';
-import { findProgram, requireProgram } from '../helpers/system.js';
+import { findProgram, readyWith } from '../helpers/system.js';
 import { handshakeLoop, servedLeafSha256 } from '../helpers/tls-client.js';
 
 const SNI = 'lb.test';
@@ -54,8 +54,7 @@ describe('deploy to haproxy 2.6: combined PEM, master-worker reload, verify', ()
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const ready = (t: TestContext) =>
-    Boolean(requireProgram(t, 'haproxy', 'haproxy') && requireProgram(t, 'openssl', 'openssl') && requireProgram(t, 'age', 'age') && requireProgram(t, 'pkill', 'procps') && haproxy);
+  const ready = (t: TestContext) => readyWith(t, [['haproxy', 'haproxy'], ['openssl', 'openssl'], ['age', 'age'], ['age-keygen', 'age'], ['pkill', 'procps']], haproxy);
 
   const deploy = (options: Partial<DeployOptions>) =>
     deployCertificates({ repoDir: repo.dir, manifest: repo.manifest(), lock: repo.lock(), identity: keys.identity, workDir: join(root, 'tmp'), now: new Date(), ...options });

@@ -12,7 +12,7 @@ import type { LifecycleEvent } from '../../src/events/event.js';
 import { ageKeys, findKeyCopies, FixtureRepo, keyBody, TestPki, type AgeKeys, type Leaf } from '../helpers/deploy-fixture.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { freePort } from '../helpers/ports.js';
-import { findProgram, requireProgram } from '../helpers/system.js';
+import { findProgram, readyWith } from '../helpers/system.js';
 import { handshakeLoop, servedLeafSha256 } from '../helpers/tls-client.js';
 
 const SNI = 'web.test';
@@ -71,7 +71,7 @@ describe('deploy to nginx: files target, reload, verify, rollback', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const ready = (t: TestContext) => Boolean(requireProgram(t, 'nginx', 'nginx') && requireProgram(t, 'openssl', 'openssl') && requireProgram(t, 'age', 'age') && nginx);
+  const ready = (t: TestContext) => readyWith(t, [['nginx', 'nginx'], ['openssl', 'openssl'], ['age', 'age'], ['age-keygen', 'age']], nginx);
 
   const deploy = async (options: Partial<DeployOptions>) => {
     const result = await deployCertificates({

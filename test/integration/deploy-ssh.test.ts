@@ -11,7 +11,7 @@ import type { TargetSpec } from '../../src/manifest/types.js';
 import { ageKeys, findKeyCopies, FixtureRepo, TestPki, type AgeKeys, type Leaf } from '../helpers/deploy-fixture.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
 import { startSshd, strayHostKey, type Sshd } from '../helpers/sshd.js';
-import { findProgram, requireProgram } from '../helpers/system.js';
+import { findProgram, readyWith } from '../helpers/system.js';
 import { servedLeafSha256 } from '../helpers/tls-client.js';
 
 const SNI = 'remote.test';
@@ -76,10 +76,7 @@ describe('deploy over ssh with a pinned host key (local sshd, nginx behind it)',
   });
 
   const ready = (t: TestContext) =>
-    Boolean(
-      requireProgram(t, '/usr/sbin/sshd', 'openssh-server') && requireProgram(t, 'ssh', 'openssh-client') && requireProgram(t, 'nginx', 'nginx') &&
-        requireProgram(t, 'age', 'age') && requireProgram(t, 'openssl', 'openssl') && sshd && nginx,
-    );
+    readyWith(t, [['/usr/sbin/sshd', 'openssh-server'], ['ssh', 'openssh-client'], ['ssh-keygen', 'openssh-client'], ['nginx', 'nginx'], ['age', 'age'], ['age-keygen', 'age'], ['openssl', 'openssl']], sshd && nginx);
 
   const deploy = (options: Partial<DeployOptions>) =>
     deployCertificates({

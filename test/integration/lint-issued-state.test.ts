@@ -8,7 +8,7 @@ import { loadManifest } from '../../src/manifest/load-manifest.js';
 import { lockEntryFor } from '../../src/manifest/lock-entry.js';
 import { serializeLock, type LockEntry } from '../../src/manifest/lock-file.js';
 import { byRule, lintFixture, manifestWith } from '../helpers/lint-fixture.js';
-import { findProgram, requireProgram } from '../helpers/system.js';
+import { findProgram, readyWith } from '../helpers/system.js';
 
 /** A CA and a leaf for web (a.example.com, ECDSA P-256) made by openssl, plus an age-encrypted key. */
 interface Material {
@@ -51,7 +51,7 @@ describe('issued-state checks the lock against the files (openssl-made certifica
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   const lint = (t: TestContext, change: { entry?: Partial<LockEntry>; files?: Record<string, string | Buffer | undefined>; now?: string; manifest?: string } = {}) => {
-    if (!requireProgram(t, 'openssl', 'openssl') || !requireProgram(t, 'age', 'age') || !m) return undefined;
+    if (!readyWith(t, [['openssl', 'openssl'], ['age', 'age'], ['age-keygen', 'age']], m) || !m) return undefined;
     const files: Record<string, string | Buffer> = {};
     const all: Record<string, string | Buffer | undefined> = {
       'pki/ca.pem': m.caPem,

@@ -42,22 +42,24 @@ describe('lint records policy violations on pushes', () => {
     });
   };
 
+  // First, while the violation is new: a pull request that recorded would change main.
+  it('a pull request never records', async () => {
+    const tip = git(origin, 'rev-parse', 'main');
+    assert.throws(() => git(origin, 'cat-file', '-e', 'main:reports/audit.jsonl'), 'no ledger yet');
+    const pr = await run(3, { name: 'pull_request', payload: { pull_request: { number: 1, base: { sha: tip, ref: 'main' }, head: { sha: tip, ref: 'x' } } } });
+    assert.equal(pr.code, 1);
+    assert.equal(git(origin, 'rev-parse', 'main'), tip);
+  });
+
   it('a push records the violation once', async () => {
     const first = await run(1, { name: 'push', payload: { ref: 'refs/heads/main' } });
     assert.equal(first.code, 1);
     const ledger = git(origin, 'show', 'main:reports/audit.jsonl').split('\n');
     assert.equal(ledger.length, 1);
-    assert.match(ledger[0]!, /"event_type":"certificate_policy_violation".*"certificate":"web".*key-algorithm at certificates\.yaml:15/);
+    assert.match(ledger[0]!, /"event_type":"certificate_policy_violation".*"certificate":"web".*key-algorithm certificates\.yaml#\/certificates\/0\/privateKey: .*\(line 15\)/);
     const tip = git(origin, 'rev-parse', 'main');
     const second = await run(2, { name: 'push', payload: { ref: 'refs/heads/main' } });
     assert.equal(second.code, 1);
     assert.equal(git(origin, 'rev-parse', 'main'), tip, 'a known violation is not recorded again');
-  });
-
-  it('a pull request never records', async () => {
-    const tip = git(origin, 'rev-parse', 'main');
-    const pr = await run(3, { name: 'pull_request', payload: { pull_request: { number: 1, base: { sha: tip, ref: 'main' }, head: { sha: tip, ref: 'x' } } } });
-    assert.equal(pr.code, 1);
-    assert.equal(git(origin, 'rev-parse', 'main'), tip);
   });
 });

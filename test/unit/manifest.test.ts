@@ -154,3 +154,26 @@ describe('spec hash', () => {
     assert.notEqual(specHash(one), specHash(renamed));
   });
 });
+
+describe('key sizes follow their algorithm', () => {
+  const withDefaults = (defaultsKey: string, certKey = '') =>
+    loadManifest(base.replace('privateKey: { algorithm: RSA, size: 3072 }', defaultsKey) + certKey).manifest!.certificates[0]!.privateKey;
+  it('defaults naming RSA without a size give RSA 2048, not the ECDSA default size', () => {
+    assert.deepEqual(withDefaults('privateKey: { algorithm: RSA }'), { algorithm: 'RSA', size: 2048, rotationPolicy: 'Always' });
+    assert.deepEqual(withDefaults('privateKey: { algorithm: RSA }', '    privateKey: { algorithm: RSA }\n'), { algorithm: 'RSA', size: 2048, rotationPolicy: 'Always' });
+  });
+  it('a size in defaults applies to the defaults algorithm only', () => {
+    assert.equal(withDefaults('privateKey: { size: 384 }').size, 384);
+    assert.equal(withDefaults('privateKey: { algorithm: RSA, size: 4096 }', '    privateKey: { algorithm: ECDSA }\n').size, 256);
+    assert.equal(withDefaults('privateKey: { algorithm: RSA }', '    privateKey: { algorithm: Ed25519 }\n').size, 0);
+  });
+  it('a zero duration is an error at its line, not a vanished certificate', () => {
+    const { manifest, findings } = loadManifest(base + '    duration: 0d\n');
+    assert.equal(manifest!.certificates.length, 0);
+    assert.match(findings[0]!.message, /duration "0d" is zero/);
+    assert.equal(findings[0]!.line, 12);
+  });
+  it('names inherited from Object.prototype are not issuers', () => {
+    assert.match(messages(base + '    issuer: constructor\n')[0]!, /issuer "constructor" is not defined/);
+  });
+});

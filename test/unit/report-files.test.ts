@@ -163,13 +163,14 @@ describe('options and bad input', () => {
     assert.match(evidence, /## 2\. Policy in force\n\nThe policy was not evaluated in this run\./);
   });
 
-  it('writes to another folder with links adjusted to it', () => {
+  it('writes to another folder with links adjusted to it, still reading the one audit ledger', () => {
     const dir = fixtureRepo();
     const result = generateReports({ repoDir: dir, now: NOW, outDir: 'docs/certs', write: true });
     assert.deepEqual(result.changed, FILES.map((f) => `docs/certs/${f}`));
     const md = readFileSync(join(dir, 'docs/certs/expiry.md'), 'utf8');
     assert.match(md, /\[api\]\(\.\.\/\.\.\/certificates\.yaml#L21\)/);
-    assert.match(md, /Audit ledger \[docs\/certs\/audit\.jsonl\]\(audit\.jsonl\): 0 events/);
+    // renew, deploy and lint append to reports/audit.jsonl whatever folder the reports go to.
+    assert.match(md, /Audit ledger \[reports\/audit\.jsonl\]\(\.\.\/\.\.\/reports\/audit\.jsonl\): 8 events, hash chain intact/);
   });
 
   it('names the missing manifest, and an output folder outside the repository', () => {

@@ -1,9 +1,9 @@
+import { PRIVATE_KEY_PEM } from '../../pki/pem.js';
 import { matchesGlob } from '../glob.js';
 import type { Rule, RuleFinding } from '../types.js';
 import { onlyKeys, stringList } from './params.js';
 
 const PEM_KEY = Buffer.from('PRIVATE KEY-----');
-const PEM_BEGIN = /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----/;
 const PKCS12_EXTENSIONS = /\.(p12|pfx)$/i;
 /** OID 1.2.840.113549.1.7.1 (pkcs7-data), which every PKCS#12 PFX wraps its content in. */
 const PKCS7_DATA_OID = Buffer.from([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]);
@@ -41,22 +41,24 @@ export const noPlaintextKeysRule: Rule = {
       if (path.endsWith('.age') || (allow.length && matchesGlob(path, allow))) continue;
       const bytes = ctx.repo.read(path);
       if (!bytes) continue;
-      const hit = bytes.indexOf(PEM_KEY);
-      if (hit !== -1) {
-        const begin = bytes.lastIndexOf('-----BEGIN', hit);
-        const label = PEM_BEGIN.exec(bytes.subarray(Math.max(0, begin), hit + PEM_KEY.length).toString('latin1'));
-        if (label) {
-          const encrypted = label[1]!.startsWith('ENCRYPTED');
-          out.push({
-            file: path,
-            line: lineOf(bytes, begin),
-            column: 1,
-            message: encrypted
-              ? `${path} holds a passphrase-encrypted private key (${label[0]}). Store keys age-encrypted instead (certs/<name>/key.pem.age), and allow-list the path only if it is a test fixture.`
-              : `${path} holds a plaintext private key (${label[0]}). Remove it, rotate the key (it stays in git history) and let certops store keys age-encrypted.`,
-          });
-          continue;
-        }
+      // The first "PRIVATE KEY-----" may be an END line or prose; the first that ends a BEGIN line counts.
+      let begin = -1;
+      let label: RegExpExecArray | null = null;
+      for (let hit = bytes.indexOf(PEM_KEY); hit !== -1 && !label; hit = bytes.indexOf(PEM_KEY, hit + 1)) {
+        begin = bytes.lastIndexOf('-----BEGIN', hit);
+        if (begin !== -1) label = PRIVATE_KEY_PEM.exec(bytes.subarray(begin, hit + PEM_KEY.length).toString('latin1'));
+      }
+      if (label) {
+        const encrypted = label[1]!.startsWith('ENCRYPTED');
+        out.push({
+          file: path,
+          line: lineOf(bytes, begin),
+          column: 1,
+          message: encrypted
+            ? `${path} holds a passphrase-encrypted private key (${label[0]}). Store keys age-encrypted instead (certs/<name>/key.pem.age), and allow-list the path only if it is a test fixture.`
+            : `${path} holds a plaintext private key (${label[0]}). Remove it, rotate the key (it stays in git history) and let certops store keys age-encrypted.`,
+        });
+        continue;
       }
       if (PKCS12_EXTENSIONS.test(path) || looksLikePkcs12(bytes)) {
         out.push({ file: path, line: 1, column: 1, message: `${path} is a PKCS#12 bundle, which carries a private key. Remove it and rotate the key; certops stores keys age-encrypted.` });

@@ -1,5 +1,4 @@
 import type { EventSink, LifecycleEvent } from '../../events/event.js';
-import type { LedgerEntry } from '../ledger-file.js';
 import { canonicalEventJson, eventMembers, sha256Hex } from '../ledger-line.js';
 
 /**
@@ -13,10 +12,6 @@ export type SiemEvent = LifecycleEvent & { id: string };
 export function siemEvent(event: LifecycleEvent, id?: string): SiemEvent {
   const given = (event as Partial<SiemEvent>).id;
   return { ...event, id: id ?? given ?? sha256Hex(canonicalEventJson(event)) };
-}
-
-export function siemEventsOf(entries: readonly LedgerEntry[]): SiemEvent[] {
-  return entries.map((e) => siemEvent(e.event, e.hash));
 }
 
 /** One JSON line: `id` first, then the ledger's field order. */
