@@ -5,7 +5,7 @@ import { commitBack } from '../gitops/commit-back.js';
 import { apiUrlFromEnv, createGitHubClient } from '../gitops/octokit.js';
 import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { generateReports, parseBusinessHours, upsertDashboardIssue, type GenerateReportsResult } from '../report/index.js';
-import { DEFAULT_CURSOR_FILE, forwardLedger } from '../report/siem/forward.js';
+import { DEFAULT_CURSOR_FILE, forwardLedger, undeliveredLines } from '../report/siem/forward.js';
 import { reportGeneratedEvent } from '../report/report-event.js';
 import { siemEvent } from '../report/siem/siem-event.js';
 import { sinksFromSettings } from '../report/siem/sinks-from-settings.js';
@@ -69,6 +69,7 @@ export async function run(): Promise<void> {
       }
       const forwarded = await forwardLedger({ repoDir, sinks });
       core.info(`SIEM: ${forwarded.forwarded} new ledger event(s) forwarded`);
+      for (const line of undeliveredLines(forwarded)) core.warning(line, { title: 'certops report: SIEM delivery' });
       for (const p of [DEFAULT_CURSOR_FILE, DEFAULT_SPOOL_FILE]) {
         try {
           kept.set(p, readFileSync(join(repoDir, p), 'utf8'));

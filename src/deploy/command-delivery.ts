@@ -17,6 +17,12 @@ export function factsOf(material: DeployMaterial): CertificateFacts {
   return { name: material.name, serial: material.serial, sha256: material.sha256, notAfter: material.notAfter.toISOString() };
 }
 
+/** The facts of a certificate known only by its PEM: the previous one a rollback restored. */
+export function factsOfPem(name: string, certificatePem: string): CertificateFacts {
+  const leaf = describeCertificate(readCertificateChain(certificatePem)[0]!);
+  return { name, serial: leaf.serial, sha256: leaf.sha256, notAfter: leaf.notAfter.toISOString() };
+}
+
 /**
  * The variables a command and a reload receive. Values come from the certificate and from paths
  * certops chose; they are passed as environment, never spliced into the command line, so no
@@ -89,9 +95,7 @@ export class CommandDelivery implements Delivery {
     if (!this.#changed) return { detail: 'nothing to undo: the command did not run' };
     if (this.options.filePaths && before) {
       if (!before.certificatePem) throw new StepError(`the command cannot be undone: there was no previous certificate to give it`);
-      const leaf = describeCertificate(readCertificateChain(before.certificatePem)[0]!);
-      const facts = { name: this.options.certificate, serial: leaf.serial, sha256: leaf.sha256, notAfter: leaf.notAfter.toISOString() };
-      await this.run(facts, this.options.filePaths(), 'rollback', []);
+      await this.run(factsOfPem(this.options.certificate, before.certificatePem), this.options.filePaths(), 'rollback', []);
     } else {
       const previous = await this.options.previous?.();
       if (!previous) throw new StepError('the command cannot be undone: certops knows no previous certificate for it (a first deploy, or a run without since)');

@@ -1,3 +1,4 @@
+import { factsOfPem, type CertificateFacts } from './command-delivery.js';
 import { errorText } from './delivery.js';
 import type { DeployMaterial } from './material.js';
 import type { Target } from './target.js';
@@ -100,6 +101,7 @@ async function rollBack(
 ): Promise<TargetOutcome> {
   let started = Date.now();
   let previous: Expectation | undefined;
+  let restoredFacts: CertificateFacts | undefined;
   try {
     const r = await target.rollback();
     if (!r.changed) {
@@ -107,7 +109,10 @@ async function rollBack(
       return outcome('failed');
     }
     record('rollback', 'ok', r.detail, started);
-    if (r.restored?.certificatePem) previous = expectationFromPem(r.restored.certificatePem, 'the previous certificate');
+    if (r.restored?.certificatePem) {
+      previous = expectationFromPem(r.restored.certificatePem, 'the previous certificate');
+      restoredFacts = factsOfPem(material.name, r.restored.certificatePem);
+    }
   } catch (err) {
     record('rollback', 'failed', errorText(err), started);
     return outcome('failed');
@@ -115,7 +120,8 @@ async function rollBack(
   if (target.reloads) {
     started = Date.now();
     try {
-      record('reload-after-rollback', 'ok', await target.reload(material, 'rollback'), started);
+      // The reload is told about the certificate now in place again, not the one that failed.
+      record('reload-after-rollback', 'ok', await target.reload(material, 'rollback', restoredFacts), started);
     } catch (err) {
       record('reload-after-rollback', 'failed', errorText(err), started);
       return outcome('failed');

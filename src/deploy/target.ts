@@ -1,6 +1,6 @@
 import { parseDuration } from '../manifest/duration.js';
 import type { TargetSpec } from '../manifest/types.js';
-import { CommandDelivery, certopsVariables, factsOf } from './command-delivery.js';
+import { CommandDelivery, certopsVariables, factsOf, type CertificateFacts } from './command-delivery.js';
 import { shellJoin, splitCommandLine } from './command-line.js';
 import { errorText, StepError, type Delivery, type PutResult, type Restored } from './delivery.js';
 import { FilesDelivery } from './files-delivery.js';
@@ -33,7 +33,8 @@ export interface Target {
   /** Puts the material in place through every delivery; keeps what it replaces. Throws StepError. */
   deploy(material: DeployMaterial): Promise<PutResult>;
   /** Runs the reload (on the ssh host when the target has one). Throws StepError. */
-  reload(material: DeployMaterial, action: 'deploy' | 'rollback'): Promise<string>;
+  /** `facts` describes the certificate now in place when it is not `material` (after a rollback). */
+  reload(material: DeployMaterial, action: 'deploy' | 'rollback', facts?: CertificateFacts): Promise<string>;
   /** TLS handshakes with the verify addresses (SNI `serverName`); `once` makes a single attempt per address. */
   verify(expect: Expectation, options: TargetVerifyOptions): Promise<VerifyReport>;
   /** Undoes deploy(): restores the replaced files (or reruns the command with the previous certificate). */
@@ -213,17 +214,17 @@ class CompositeTarget implements Target {
     return replaced ? { changed, detail: details.join('; '), replacedCertificatePem: replaced } : { changed, detail: details.join('; ') };
   }
 
-  async reload(material: DeployMaterial, action: 'deploy' | 'rollback'): Promise<string> {
+  async reload(material: DeployMaterial, action: 'deploy' | 'rollback', facts: CertificateFacts = factsOf(material)): Promise<string> {
     const argv = this.options.reloadArgv;
     if (!argv) return 'no reload configured';
     const label = `reload ${JSON.stringify(shellJoin(argv))}`;
     const { ssh, files, env: baseEnv, secrets } = this.options;
     if (ssh) {
-      await ssh.runRemote(argv, certopsVariables(factsOf(material), ssh.paths, this.name, action), DEFAULT_RELOAD_TIMEOUT_MS);
+      await ssh.runRemote(argv, certopsVariables(facts, ssh.paths, this.name, action), DEFAULT_RELOAD_TIMEOUT_MS);
       return `${label} succeeded on the host`;
     }
     const paths: Partial<Record<FileRole, string>> = files ? layoutPaths(files.layout) : {};
-    const env = childEnvironment(baseEnv, secrets, certopsVariables(factsOf(material), paths, this.name, action));
+    const env = childEnvironment(baseEnv, secrets, certopsVariables(facts, paths, this.name, action));
     const result = await runCommand(argv, { env, timeoutMs: DEFAULT_RELOAD_TIMEOUT_MS, secrets: [...secrets, ...material.secretTexts()] });
     if (result.exitCode !== 0) throw new StepError(describeFailure(label, result, DEFAULT_RELOAD_TIMEOUT_MS));
     return `${label} succeeded`;

@@ -8,6 +8,7 @@ import { initCa, writeCaFiles } from '../../src/issuers/ca/index.js';
 import { generateAgeIdentity } from '../../src/keys/age.js';
 import { renew } from '../../src/renewal/renew.js';
 import { LedgerSink } from '../../src/report/ledger-sink.js';
+import { freePort } from '../helpers/ports.js';
 
 async function cli(args: string[], cwd: string) {
   let stdout = '';
@@ -41,6 +42,14 @@ describe('certops report and certops audit verify', () => {
     assert.equal(readFileSync(siem, 'utf8').trim().split('\n').length, 2, 'nothing is sent twice');
   });
 
+  it('an SIEM endpoint that is down: the events are kept and the run says so, without the URL\'s credentials', async () => {
+    const port = await freePort();
+    const r = await cli(['report', '--now', '2026-11-28T10:00:00Z', '--siem-url', `http://user:s3cret@127.0.0.1:${port}/hook?token=s3cret`], repo);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: SIEM: 0 delivered, 1 kept for the next run: /);
+    assert.doesNotMatch(r.stderr + r.stdout, /s3cret/);
+  });
+
   it('audit verify: 0 when the chain is whole, 1 naming the line when it is not', async () => {
     const ok = await cli(['audit', 'verify'], repo);
     assert.equal(ok.code, 0);
@@ -50,7 +59,7 @@ describe('certops report and certops audit verify', () => {
     const bad = await cli(['audit', 'verify'], repo);
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /line 1: /);
-    const report = await cli(['report', '--now', '2026-11-28T10:00:00Z'], repo);
+    const report = await cli(['report', '--now', '2026-11-29T10:00:00Z'], repo);
     assert.equal(report.code, 1);
     assert.match(report.stderr, /failed its integrity check at line 1/);
     assert.equal((await cli(['audit', 'check'], repo)).code, 2);

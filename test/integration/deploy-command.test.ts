@@ -159,6 +159,30 @@ describe('deploy through a command target', () => {
     assert.deepEqual(findKeyCopies([workDir, tmpdir()], [first.keyPem, renewed.keyPem], []), []);
     assert.notEqual(commitFirst, commitRenewed);
   });
+
+  it('after a failed reload the files are restored, and the second reload is told about the certificate now in place', async (t) => {
+    if (!ready(t)) return;
+    const out = join(root, 'reload.jsonl');
+    const dir = join(root, 'served');
+    const renewedSerial = new DeployMaterial({ name: 'api', certificatePem: renewed.certificatePem, keyPem: renewed.keyPem }).serial;
+    const previous = new DeployMaterial({ name: 'api', certificatePem: first.certificatePem, keyPem: first.keyPem });
+    // The reload refuses the renewed certificate only, so the first one goes in cleanly.
+    const target: TargetSpec = { files: { dir }, reload: `${process.execPath} ${script} ${out} fail-serial ${renewedSerial}` };
+    try {
+      repo.setCertificate('api', first);
+      assert.equal((await deploy(target, { only: ['api'] })).deployed.length, 1);
+      repo.setCertificate('api', renewed);
+      const result = await deploy(target, { only: ['api'] });
+      assert.equal(result.rolledBack.length, 1, result.failed.map((f) => f.message).join('\n'));
+      const reloads = runs(out);
+      const last = reloads[reloads.length - 1]!;
+      assert.equal(last.env.CERTOPS_ACTION, 'rollback');
+      assert.equal(last.env.CERTOPS_SERIAL, previous.serial);
+      assert.equal(last.env.CERTOPS_FINGERPRINT, previous.sha256);
+    } finally {
+      repo.setCertificate('api', renewed);
+    }
+  });
 });
 
 function isAlive(pid: number): boolean {

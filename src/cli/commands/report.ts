@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { generateReports, ReportInputError, ThresholdError } from '../../report/index.js';
-import { forwardLedger } from '../../report/siem/forward.js';
+import { forwardLedger, undeliveredLines } from '../../report/siem/forward.js';
 import { reportGeneratedEvent } from '../../report/report-event.js';
 import { siemEvent } from '../../report/siem/siem-event.js';
 import { sinksFromSettings } from '../../report/siem/sinks-from-settings.js';
@@ -70,6 +70,7 @@ export const command: Command = {
       }
       const forwarded = await forwardLedger({ repoDir, sinks });
       io.stderr(`SIEM: ${forwarded.forwarded} new ledger event(s) forwarded\n`);
+      for (const line of undeliveredLines(forwarded)) io.stderr(`warning: ${line}\n`);
     }
     if (!result.ledger.ok) {
       io.stderr(`certops: the audit ledger failed its integrity check at line ${result.ledger.firstBadLine}: ${result.ledger.problem}\n`);

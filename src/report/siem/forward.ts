@@ -46,3 +46,10 @@ export async function forwardLedger(options: ForwardOptions): Promise<ForwardRes
   }
   return { forwarded: pending.length, deliveries, cursorLost };
 }
+
+/** One line per sink that could not deliver everything: the run must say so, not only count. */
+export function undeliveredLines(result: ForwardResult): string[] {
+  return result.deliveries
+    .filter((d) => d.error !== undefined || d.spooled > 0)
+    .map((d) => `SIEM: ${d.delivered} delivered, ${d.spooled} kept for the next run${d.error ? `: ${d.error}` : ''}`);
+}

@@ -85,7 +85,9 @@ export class HttpSink implements SiemSink {
       try {
         await this.send(batch);
       } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
+        // A retry error quotes the full URL, which may carry credentials: keep only its safe form.
+        const raw = e instanceof Error ? e.message : String(e);
+        error = raw.split(this.options.url).join(safeUrl(this.options.url));
         break;
       }
       delivered += batch.length;
