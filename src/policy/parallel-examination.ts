@@ -63,6 +63,8 @@ export interface Examination {
   repo: RepoFiles;
   /** Stops the child processes and removes their folder. */
   close(): void;
+  /** Batches whose results came from a child process (the rest were examined in this thread). */
+  batchesFromChildren(): number;
 }
 
 /**
@@ -184,6 +186,7 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
   /** Per item: undefined until its batch is in; null when it could not be read there (read here then). */
   const items: (Buffer | null | undefined)[] = new Array(jobs.length);
   const loaded = new Uint8Array(batches);
+  let fromChildren = 0;
   const children: ChildProcess[] = [];
   let dir: string;
   try {
@@ -261,6 +264,7 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
       try {
         accept(JSON.parse(readFileSync(out, 'utf8')) as [number, string | null, ChainFacts | null][]);
         loaded[b] = 1;
+        fromChildren++;
         return true;
       } catch {
         return false;
@@ -338,5 +342,5 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
       return files;
     },
   };
-  return { repo: view, close };
+  return { repo: view, close, batchesFromChildren: () => fromChildren };
 }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BENCH_NOW, lintRepository } from '../../bench/lib/lint-repo.js';
 import { runLint, type LintResult } from '../../src/policy/lint.js';
+import { startExamination } from '../../src/policy/parallel-examination.js';
+import { workingTree } from '../../src/repo/repo-files.js';
 
 /** Lints with the parallel examination forced to `workers` child processes (0: all in-thread). */
 function lintWith(dir: string, workers: number, now = BENCH_NOW): Pick<LintResult, 'findings' | 'counts' | 'certificates' | 'policySource'> {
@@ -25,7 +27,7 @@ describe('parallel examination gives the same findings as examining in-thread', 
   let dir: string;
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'certops-parallel-'));
-    dir = (await lintRepository(join(root, 'repo'), 60)).dir;
+    dir = (await lintRepository(join(root, 'repo'), 200)).dir;
     const cert = (n: number) => join(dir, `certs/svc-${String(n).padStart(5, '0')}/cert.pem`);
     // A spread of broken states: swapped files, a wrong serial, garbage, a missing key, a leaf without its chain, a plaintext key.
     writeFileSync(cert(3), readFileSync(cert(4)));
@@ -54,6 +56,28 @@ describe('parallel examination gives the same findings as examining in-thread', 
   it('after every certificate expired, too', () => {
     assert.deepEqual(lintWith(dir, 1, '2031-01-01T00:00:00Z'), lintWith(dir, 0, '2031-01-01T00:00:00Z'));
   });
+  it('the children do examine: a full read of the repository takes batches from them', () => {
+    const saved = process.env.CERTOPS_LINT_WORKERS;
+    process.env.CERTOPS_LINT_WORKERS = '1';
+    try {
+      const tree = workingTree(dir);
+      const examination = startExamination(tree, readFileSync(join(dir, 'certificates.yaml'), 'utf8'), readFileSync(join(dir, 'certificates.lock.yaml'), 'utf8'));
+      assert.ok(examination, 'the examination started');
+      try {
+        // list() waits for the child (it lists the repository first); reading from the end then
+        // leaves it the first batches, which it claims while this thread examines the last ones.
+        const certs = examination.repo.list().filter((p) => p.endsWith('cert.pem'));
+        for (const path of certs.reverse()) assert.ok(examination.repo.read(path), path);
+        assert.ok(examination.batchesFromChildren() > 0, 'no batch came from a child process');
+      } finally {
+        examination.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.CERTOPS_LINT_WORKERS;
+      else process.env.CERTOPS_LINT_WORKERS = saved;
+    }
+  });
+
   it('leaves no temporary folder behind', () => {
     const own = mkdtempSync(join(root, 'tmp-'));
     const saved = process.env.TMPDIR;
