@@ -53,6 +53,8 @@ const bundle = async (name: string, contents: string) => {
   return outfile;
 };
 const runner = await bundle('report-runner.mjs', `import { generateReports } from './src/report/generate-reports.ts';
+import { keepYoungGenerationSmall } from './src/runtime/young-generation.ts';
+keepYoungGenerationSmall(); // as dist/cli/index.js does
 const [repoDir, now, lint] = process.argv.slice(2);
 const t0 = performance.now();
 const r = generateReports({ repoDir, now: new Date(now), write: true, lint: lint !== 'no-lint' });

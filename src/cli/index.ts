@@ -1,4 +1,7 @@
+import { keepYoungGenerationSmall } from '../runtime/young-generation.js';
 import { main } from './main.js';
+
+keepYoungGenerationSmall();
 
 // A failure outside main's own promise chain still gets one line, never a stack trace.
 const die = (e: unknown) => {

@@ -1,5 +1,6 @@
 import type { Finding } from '../findings.js';
 import { withReadCache } from '../repo/repo-files.js';
+import { localFileFacts, type FileFacts } from './file-facts.js';
 import { RULES } from './rules/index.js';
 import { selects } from './select.js';
 import type { LintContext, Policy } from './types.js';
@@ -7,10 +8,14 @@ import type { LintContext, Policy } from './types.js';
 /**
  * Applies every enabled rule of every policy. Two policies enabling the same rule for one
  * certificate report a problem once: findings are deduplicated on rule, place and message.
+ * `examined`: facts an examination already has (src/policy/parallel-examination.ts), given the
+ * facts to fall back on for the files it does not cover.
  */
-export function evaluatePolicies(lintContext: LintContext, policies: readonly Policy[]): Finding[] {
-  // Several rules read the same files (certificates by issued-state, every file by no-plaintext-keys).
-  const ctx: LintContext = { ...lintContext, repo: withReadCache(lintContext.repo) };
+export function evaluatePolicies(lintContext: Omit<LintContext, 'files'>, policies: readonly Policy[], examined?: (local: FileFacts) => FileFacts): Finding[] {
+  // A file is read once however many rules look at it.
+  const repo = withReadCache(lintContext.repo);
+  const local = localFileFacts(repo, lintContext.manifest);
+  const ctx: LintContext = { ...lintContext, repo, files: examined ? examined(local) : local };
   const findings: Finding[] = [];
   const seen = new Set<string>();
   const push = (f: Finding) => {

@@ -5,7 +5,7 @@ import { changedPaths, readDirAtRevision, resolveRevision } from '../repo/git-re
 import { workingTree, type RepoFiles } from '../repo/repo-files.js';
 import { BASELINE_POLICY, BASELINE_POLICY_FILE } from './baseline.js';
 import { evaluatePolicies } from './evaluate.js';
-import { startExamination } from './parallel-examination.js';
+import { startExamination, type Examination } from './parallel-examination.js';
 import { loadPolicies } from './load-policies.js';
 import type { LintContext, Policy } from './types.js';
 
@@ -80,7 +80,7 @@ export function beginLint(options: LintOptions): PendingLint {
           const findings: Finding[] = [{ ruleId: 'manifest-missing', severity: 'error', message: `${manifestFile} not found in ${options.repoDir}. Create it (certops init writes a starter) or pass --manifest.`, file: manifestFile, line: 1, column: 1 }];
           return { findings, counts: countFindings(findings), policies: [], policySource: 'working-tree', certificates: 0 };
         }
-        return lint(options, examination?.repo ?? tree, manifestText, lockText, [], loaded);
+        return lint(options, examination?.repo ?? tree, manifestText, lockText, [], loaded, examination?.files);
       } finally {
         examination?.close();
       }
@@ -91,7 +91,7 @@ export function beginLint(options: LintOptions): PendingLint {
   };
 }
 
-function lint(options: LintOptions, repo: RepoFiles, manifestText: string, lockText: string | undefined, findings: Finding[], preloaded: LoadedSources | undefined): LintResult {
+function lint(options: LintOptions, repo: RepoFiles, manifestText: string, lockText: string | undefined, findings: Finding[], preloaded: LoadedSources | undefined, examined: Examination['files'] | undefined): LintResult {
   const manifestFile = options.manifestFile ?? MANIFEST_FILE;
   const lockFile = options.lockFile ?? LOCK_FILE;
   const policiesDir = (options.policiesDir ?? 'policies').replace(/\/+$/, '');
@@ -121,7 +121,7 @@ function lint(options: LintOptions, repo: RepoFiles, manifestText: string, lockT
   findings.push(...policyFindings);
 
   if (loaded.manifest && loaded.positions) {
-    const ctx: LintContext = {
+    const ctx: Omit<LintContext, 'files'> = {
       manifest: loaded.manifest,
       manifestPositions: loaded.positions,
       lock: lockLoad.lock,
@@ -132,7 +132,7 @@ function lint(options: LintOptions, repo: RepoFiles, manifestText: string, lockT
     };
     if (lockLoad.positions) ctx.lockPositions = lockLoad.positions;
     if (options.baseRev) ctx.policyRevision = options.baseRev;
-    findings.push(...evaluatePolicies(ctx, policies));
+    findings.push(...evaluatePolicies(ctx, policies, examined));
   }
   sortFindings(findings);
   return { findings, counts: countFindings(findings), policies, policySource, certificates: loaded.manifest?.certificates.length ?? 0 };

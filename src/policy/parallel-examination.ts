@@ -5,7 +5,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PEM_BLOCK_SOURCE, parsePem } from '../pki/pem.js';
 import { LS_FILES_ARGS, lsFilesOutput, type RepoFiles } from '../repo/repo-files.js';
-import { createCertificateExaminer, type CertificateExaminer, type ChainFacts } from './certificate-examiner.js';
+import { createCertificateExaminer, type ChainFacts } from './certificate-examiner.js';
+import { SCANNER_LIB, type FileFacts, type ScanFacts } from './file-facts.js';
+import { createFileScanner } from './file-scan.js';
 
 /**
  * Parallel examination of a large repository's certificate files.
@@ -14,17 +16,19 @@ import { createCertificateExaminer, type CertificateExaminer, type ChainFacts } 
  * so on a repository of thousands of certificates they are most of lint's time. Worker threads
  * do not help there: OpenSSL 3.0 serialises certificate decoding on process-wide locks (two
  * threads parse no faster than one). Child processes do. So lint starts this as soon as it has
- * read the manifest and the lock file: child processes read the files the lock file names,
- * examine each chain (src/policy/certificate-examiner.ts, the same code the rule runs in-thread)
- * and list the repository with git, while this thread parses YAML; it then takes the results,
- * and examines in-thread whatever no child has started yet.
+ * read the manifest and the lock file: child processes read the files the lock file names, work
+ * out their facts (src/policy/file-facts.ts: the chain examined by certificate-examiner.ts and
+ * the scan of file-scan.ts, the same code that runs in-thread) and list the repository with git,
+ * while this thread parses YAML; it then takes the facts, and works out in-thread those of
+ * batches no child has started yet. Only facts travel back, never file contents: decoding
+ * 20,000 files' worth of base64 cost this thread more than it saved.
  *
  * Everything here is a guess that is checked before use, so it cannot change a result:
  * - the paths come from a plain scan of the lock file's text, before it is parsed;
  * - the CA certificates chains are checked against come from a scan of the manifest's text;
- *   the rule uses a check only when its CA's DER equals one examined;
- * - facts are filed under the very Buffer they were computed from, and the rule finds them only
- *   when the repository hands it that Buffer for the file.
+ *   the rule uses a check only when its CA's DER equals one examined, and chains are examined
+ *   in-thread when the scan found no CA at all;
+ * - a file is read once, by whoever examines it: its facts are those of the bytes read then.
  * Anything not delivered (a failure, a path the scan missed) is read and examined in-thread.
  *
  * The protocol is files in a private temporary folder, because this thread must wait for
@@ -45,22 +49,11 @@ const BATCH = 64;
 const STALL_MS = 15_000;
 const POLL_MS = 2;
 
-export interface Examined {
-  facts: ChainFacts;
-  /** The CA certificates (DER) `facts.caLinks` refers to, by index. */
-  candidates: readonly Buffer[];
-}
-
-const examined = new WeakMap<Buffer, Examined>();
-
-/** Facts computed from exactly these bytes by an examination, if any. */
-export function examinedFacts(bytes: Buffer): Examined | undefined {
-  return examined.get(bytes);
-}
-
 export interface Examination {
-  /** The repository, with the files examined served from what was read for the examination. */
+  /** The repository, listed by the child process that ran git meanwhile. */
   repo: RepoFiles;
+  /** Facts from the examination for the files it covers; `local`'s for every other file. */
+  files(local: FileFacts): FileFacts;
   /** Stops the child processes and removes their folder. */
   close(): void;
   /** Batches whose results came from a child process (the rest were examined in this thread). */
@@ -86,9 +79,10 @@ if (role === 'list') {
     done('list.failed', '');
   }
 }
-// __name: esbuild's keepNames helper, which the factory's source calls when built without minifying.
-const create = new Function('__name', 'return (' + job.factory + ')')((f) => f);
-const examiner = create({ X509Certificate: crypto.X509Certificate, createHash: crypto.createHash, pemBlockSource: job.pemBlockSource });
+// __name: esbuild's keepNames helper, which the factories' sources call when built without minifying.
+const factory = (source) => new Function('__name', 'return (' + source + ')')((f) => f);
+const examiner = factory(job.examiner)({ X509Certificate: crypto.X509Certificate, createHash: crypto.createHash, pemBlockSource: job.pemBlockSource });
+const scan = factory(job.scanner)(job.scannerLib);
 examiner.setCandidates(job.candidates.map((c) => Buffer.from(c, 'base64')));
 const links = job.candidates.length > 0;
 const batches = Math.ceil(job.jobs.length / job.batch);
@@ -108,7 +102,7 @@ for (let b = 0; b < batches; b++) {
       items.push([i, null, null]);
       continue;
     }
-    items.push([i, bytes.toString('base64'), examine ? examiner.examine(bytes.toString('utf8'), links) : null]);
+    items.push([i, scan(bytes), examine ? examiner.examine(bytes.toString('utf8'), links) : null]);
   }
   done('out-' + b + '.json', JSON.stringify(items));
 }
@@ -183,8 +177,10 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
   const jobs = [...paths];
   const byPath = new Map(jobs.map(([path], i) => [path, i]));
   const batches = Math.ceil(jobs.length / BATCH);
-  /** Per item: undefined until its batch is in; null when it could not be read there (read here then). */
-  const items: (Buffer | null | undefined)[] = new Array(jobs.length);
+  /** Per item, once its batch is in: the scan, or null when the file could not be read. */
+  const scans: (ScanFacts | null)[] = new Array(jobs.length);
+  /** Per certificate item, once its batch is in and the file was read: the chain's facts. */
+  const chains: (ChainFacts | null)[] = new Array(jobs.length);
   const loaded = new Uint8Array(batches);
   let fromChildren = 0;
   const children: ChildProcess[] = [];
@@ -198,8 +194,10 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
         jobs,
         batch: BATCH,
         candidates: candidates.map((der) => der.toString('base64')),
-        factory: createCertificateExaminer.toString(),
+        examiner: createCertificateExaminer.toString(),
         pemBlockSource: PEM_BLOCK_SOURCE,
+        scanner: createFileScanner.toString(),
+        scannerLib: SCANNER_LIB,
         listArgs: LS_FILES_ARGS,
       }),
     );
@@ -219,50 +217,45 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
   }
 
   let closed = false;
-  let helper: CertificateExaminer | undefined;
+  let local: { scan: (bytes: Buffer) => ScanFacts; examine: (text: string) => ChainFacts } | undefined;
   let files: string[] | undefined;
-  const accept = (rows: [number, string | Buffer | null, ChainFacts | null][]) => {
-    for (const [i, content, facts] of rows) {
-      if (content === null) {
-        items[i] = null;
-        continue;
-      }
-      const bytes = typeof content === 'string' ? Buffer.from(content, 'base64') : content;
-      items[i] = bytes;
-      if (facts) examined.set(bytes, { facts, candidates });
+  const accept = (rows: [number, ScanFacts | null, ChainFacts | null][]) => {
+    for (const [i, scan, chain] of rows) {
+      scans[i] = scan;
+      chains[i] = chain;
     }
   };
-  const helperExaminer = () =>
-    (helper ??= (() => {
-      const h = createCertificateExaminer({ X509Certificate, createHash, pemBlockSource: PEM_BLOCK_SOURCE });
-      h.setCandidates(candidates);
-      return h;
+  const here = () =>
+    (local ??= (() => {
+      const examiner = createCertificateExaminer({ X509Certificate, createHash, pemBlockSource: PEM_BLOCK_SOURCE });
+      examiner.setCandidates(candidates);
+      return { scan: createFileScanner(SCANNER_LIB), examine: (text: string) => examiner.examine(text, candidates.length > 0) };
     })());
-  /** Examines batch b here, if nobody has claimed it yet. */
+  /** Works out batch b here, if nobody has claimed it yet. */
   const claim = (b: number): boolean => {
     try {
       closeSync(openSync(join(dir, `claim-${b}`), 'wx'));
     } catch {
       return false;
     }
-    const examiner = helperExaminer();
-    const rows: [number, Buffer | null, ChainFacts | null][] = [];
+    const { scan, examine } = here();
+    const rows: [number, ScanFacts | null, ChainFacts | null][] = [];
     for (let i = b * BATCH; i < Math.min(jobs.length, (b + 1) * BATCH); i++) {
-      const [path, examine] = jobs[i]!;
+      const [path, isCertificate] = jobs[i]!;
       const bytes = repo.read(path);
-      rows.push(bytes ? [i, bytes, examine ? examiner.examine(bytes.toString('utf8'), candidates.length > 0) : null] : [i, null, null]);
+      rows.push(bytes ? [i, scan(bytes), isCertificate ? examine(bytes.toString('utf8')) : null] : [i, null, null]);
     }
     accept(rows);
     loaded[b] = 1;
     return true;
   };
-  /** Takes batch b in: loaded from a child's results, or examined here if nobody has started it. */
+  /** Takes batch b in: loaded from a child's results, or worked out here if nobody has started it. */
   const tryLoad = (b: number): boolean => {
     if (loaded[b]) return true;
     const out = join(dir, `out-${b}.json`);
     if (existsSync(out)) {
       try {
-        accept(JSON.parse(readFileSync(out, 'utf8')) as [number, string | null, ChainFacts | null][]);
+        accept(JSON.parse(readFileSync(out, 'utf8')) as [number, ScanFacts | null, ChainFacts | null][]);
         loaded[b] = 1;
         fromChildren++;
         return true;
@@ -308,23 +301,17 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
       // A child still writing can race the removal; the folder is in the system temp dir either way.
     }
   }
+  /** The item's index once its batch is in, or undefined: not examined here, or given up on. */
+  const delivered = (path: string): number | undefined => {
+    const i = byPath.get(path);
+    if (i === undefined) return undefined;
+    const b = Math.floor(i / BATCH);
+    if (!loaded[b]) until(() => tryLoad(b), b);
+    return loaded[b] ? i : undefined;
+  };
 
   const view: RepoFiles = {
-    root: repo.root,
-    read(path) {
-      const i = byPath.get(path);
-      if (i !== undefined) {
-        const b = Math.floor(i / BATCH);
-        if (!loaded[b]) until(() => tryLoad(b), b);
-        const bytes = items[i];
-        if (bytes) return bytes;
-      }
-      return repo.read(path);
-    },
-    readText(path) {
-      return view.read(path)?.toString('utf8');
-    },
-    exists: (path) => repo.exists(path),
+    ...repo,
     list() {
       if (!files) {
         let list: string | undefined;
@@ -342,5 +329,18 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
       return files;
     },
   };
-  return { repo: view, close, batchesFromChildren: () => fromChildren };
+  const filesFacts = (fallback: FileFacts): FileFacts => ({
+    scan(path) {
+      const i = delivered(path);
+      return i === undefined ? fallback.scan(path) : (scans[i] ?? undefined);
+    },
+    chain(path) {
+      // Without a CA to check against, the children skipped the signatures a rule may need.
+      const i = candidates.length > 0 && jobs[byPath.get(path) ?? -1]?.[1] ? delivered(path) : undefined;
+      if (i === undefined) return fallback.chain(path);
+      const facts = chains[i];
+      return facts ? { facts, candidates } : undefined;
+    },
+  });
+  return { repo: view, files: filesFacts, close, batchesFromChildren: () => fromChildren };
 }

@@ -3,6 +3,7 @@ import type { LockFile } from '../manifest/lock-file.js';
 import type { CertificateSpec, Manifest } from '../manifest/types.js';
 import type { PositionIndex } from '../manifest/yaml-source.js';
 import type { RepoFiles } from '../repo/repo-files.js';
+import type { FileFacts } from './file-facts.js';
 
 /** A rule's settings in a policy file: its severity, an optional fix message, its parameters. */
 export interface RuleConfig {
@@ -36,6 +37,8 @@ export interface LintContext {
   lockPositions?: PositionIndex;
   lockFile: string;
   repo: RepoFiles;
+  /** What the files hold (scans, certificate chains), worked out once per file. */
+  files: FileFacts;
   now: Date;
   /** Policy files changed by the pull request (base..head), when linting one. */
   changedPolicyFiles: string[];

@@ -67,7 +67,13 @@ describe('parallel examination gives the same findings as examining in-thread', 
         // list() waits for the child (it lists the repository first); reading from the end then
         // leaves it the first batches, which it claims while this thread examines the last ones.
         const certs = examination.repo.list().filter((p) => p.endsWith('cert.pem'));
-        for (const path of certs.reverse()) assert.ok(examination.repo.read(path), path);
+        // Every certificate file is covered: nothing falls back to facts worked out elsewhere.
+        const files = examination.files({ scan: (p) => assert.fail(`scan(${p}) fell back`), chain: (p) => assert.fail(`chain(${p}) fell back`) });
+        for (const path of certs.reverse()) {
+          assert.ok(files.chain(path)?.facts.blocks !== undefined, path);
+          // svc-00007's key file was deleted above.
+          assert.equal(files.scan(path.replace('cert.pem', 'key.pem.age'))?.age, path.includes('svc-00007') ? undefined : true, path);
+        }
         assert.ok(examination.batchesFromChildren() > 0, 'no batch came from a child process');
       } finally {
         examination.close();

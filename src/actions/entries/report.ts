@@ -1,3 +1,5 @@
+import { keepYoungGenerationSmall } from '../../runtime/young-generation.js';
 import { run } from '../report.js';
 
+keepYoungGenerationSmall();
 await run();

@@ -1,47 +1,28 @@
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { LockEntry } from '../../manifest/lock-file.js';
 import type { CertificateSpec } from '../../manifest/types.js';
-import { isAgeEncrypted } from '../../keys/age-format.js';
 import { normalizeIp } from '../../pki/ip.js';
 import { normalizeSerial, parseSubjectAltName } from '../../pki/certificate-info.js';
-import { PEM_BLOCK_SOURCE, parsePem } from '../../pki/pem.js';
+import { parsePem } from '../../pki/pem.js';
 import { specHash } from '../../manifest/spec-hash.js';
-import { createCertificateExaminer, type CertificateExaminer, type Link } from '../certificate-examiner.js';
-import { examinedFacts, type Examined } from '../parallel-examination.js';
+import type { Link } from '../certificate-examiner.js';
+import { caCertificatePath, readCaCertificate, type Examined } from '../file-facts.js';
 import { selects } from '../select.js';
 import type { LintContext, Rule, RuleFinding } from '../types.js';
 import { fieldLocation } from './locate.js';
 import { noParameters } from './params.js';
-
-/** The repository path of the CA certificate an issuer's chains must verify to, when it has one. */
-function caCertificatePath(ctx: LintContext, issuer: string): string | undefined {
-  const spec = ctx.manifest.issuers[issuer];
-  return spec?.ca?.certificate ?? spec?.acme?.caCertificate ?? spec?.cfssl?.caCertificate;
-}
 
 const caCache = new WeakMap<LintContext, Map<string, X509Certificate | null>>();
 
 function caCertificate(ctx: LintContext, path: string): X509Certificate | null {
   let cache = caCache.get(ctx);
   if (!cache) caCache.set(ctx, (cache = new Map()));
-  if (!cache.has(path)) {
-    const pem = ctx.repo.readText(path);
-    const block = pem ? parsePem(pem).find((b) => b.label === 'CERTIFICATE') : undefined;
-    let cert: X509Certificate | null = null;
-    try {
-      cert = block ? new X509Certificate(block.der) : null;
-    } catch {
-      cert = null;
-    }
-    cache.set(path, cert);
-  }
+  if (!cache.has(path)) cache.set(path, readCaCertificate(ctx.repo, path));
   return cache.get(path)!;
 }
 
-/** What one run shares between entries: the in-thread examiner and what it was given, CA fingerprints. */
+/** What one run shares between entries: CA fingerprints, candidate indexes. */
 interface RunState {
-  examiner?: CertificateExaminer;
-  candidates: Buffer[];
   fingerprints: Map<X509Certificate, string>;
   /** Candidate index by DER (latin1), per candidate list. */
   indexes: WeakMap<readonly Buffer[], Map<string, number>>;
@@ -51,30 +32,8 @@ const runStates = new WeakMap<LintContext, RunState>();
 
 function runState(ctx: LintContext): RunState {
   let state = runStates.get(ctx);
-  if (!state) runStates.set(ctx, (state = { candidates: [], fingerprints: new Map(), indexes: new WeakMap() }));
+  if (!state) runStates.set(ctx, (state = { fingerprints: new Map(), indexes: new WeakMap() }));
   return state;
-}
-
-/**
- * Facts about a certificate file: from the parallel examination when it examined exactly these
- * bytes (and checked links if they are needed), else examined here, against the CA certificates
- * of the manifest's issuers.
- */
-function examine(ctx: LintContext, state: RunState, bytes: Buffer, text: string, links: boolean): Examined {
-  const done = examinedFacts(bytes);
-  if (done && (done.facts.links || !links)) return done;
-  if (!state.examiner) {
-    const cas = new Set<X509Certificate>();
-    for (const name of Object.keys(ctx.manifest.issuers)) {
-      const path = caCertificatePath(ctx, name);
-      const ca = path ? caCertificate(ctx, path) : null;
-      if (ca) cas.add(ca);
-    }
-    state.candidates = [...cas].map((ca) => ca.raw);
-    state.examiner = createCertificateExaminer({ X509Certificate, createHash, pemBlockSource: PEM_BLOCK_SOURCE });
-    state.examiner.setCandidates(state.candidates);
-  }
-  return { facts: state.examiner.examine(text, links), candidates: state.candidates };
 }
 
 function fingerprint(state: RunState, cert: X509Certificate): string {
@@ -129,15 +88,13 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
   };
   const fileAt = (file: string): Omit<RuleFinding, 'message'> => ({ certificate: cert.name, file, line: 1, column: 1 });
 
-  const bytes = ctx.repo.read(entry.certificate);
-  const pem = bytes?.toString('utf8');
-  if (bytes === undefined || pem === undefined) {
+  const examined = ctx.files.chain(entry.certificate);
+  if (examined === undefined) {
     out.push({ ...lockAt('certificate'), message: `${entry.certificate} is missing: the lock file references it for ${cert.name}. Run certops renew --only ${cert.name} to reissue.` });
   } else {
     const state = runState(ctx);
-    const caPath = caCertificatePath(ctx, cert.issuer);
+    const caPath = caCertificatePath(ctx.manifest, cert.issuer);
     const ca = caPath ? caCertificate(ctx, caPath) : null;
-    const examined = examine(ctx, state, bytes, pem, !!(caPath && ca));
     const { facts } = examined;
     if (facts.parseError !== undefined) out.push({ ...fileAt(entry.certificate), message: `${entry.certificate} does not parse as a certificate: ${facts.parseError}.` });
     if (facts.blocks === 0) out.push({ ...fileAt(entry.certificate), message: `${entry.certificate} holds no PEM CERTIFICATE block.` });
@@ -180,15 +137,15 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
       }
 
       if (caPath && ca) {
-        const problem = chainProblem(state, examined, pem, ca, ctx.now);
+        const problem = chainProblem(state, examined, () => ctx.repo.readText(entry.certificate) ?? '', ca, ctx.now);
         if (problem) out.push({ ...fileAt(entry.certificate), message: `The chain in ${entry.certificate} does not verify to ${caPath}: ${problem}.` });
       }
     }
   }
 
-  const key = ctx.repo.read(entry.key);
+  const key = ctx.files.scan(entry.key);
   if (key === undefined) out.push({ ...lockAt('key'), message: `${entry.key} is missing: without it ${cert.name} cannot be deployed. Reissue with certops renew --only ${cert.name}.` });
-  else if (!isAgeEncrypted(key)) out.push({ ...fileAt(entry.key), message: `${entry.key} is not an age-encrypted file. Private keys must be age-encrypted to the manifest's recipients.` });
+  else if (!key.age) out.push({ ...fileAt(entry.key), message: `${entry.key} is not an age-encrypted file. Private keys must be age-encrypted to the manifest's recipients.` });
 
   if (entry.issuer !== cert.issuer || entry.specHash !== specHash(cert)) {
     out.push({ ...lockAt('specHash'), severity: 'notice', message: `The spec of ${cert.name} changed since it was issued; the next renew run reissues it.` });
@@ -200,11 +157,11 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
  * Walks leaf -> intermediates -> CA: each certificate signed by the next, the last by the CA.
  * The links were checked by the examiner (facts.links, facts.caLinks) when it had this CA.
  */
-function chainProblem(state: RunState, examined: Examined, text: string, ca: X509Certificate, now: Date): string | undefined {
+function chainProblem(state: RunState, examined: Examined, text: () => string, ca: X509Certificate, now: Date): string | undefined {
   const { facts } = examined;
   const c = candidateIndex(state, examined, ca);
   let chain: X509Certificate[] | undefined;
-  const parsed = () => (chain ??= chainOf(text));
+  const parsed = () => (chain ??= chainOf(text()));
   const length = facts.blocks;
   let path = length;
   // A chain file may include the root itself; it verifies the same way.
