@@ -249,12 +249,25 @@ function failedPrepare(certificate: string, target: string, detail: string, star
   return outcome;
 }
 
+/** The lock file at `since`, read once per run (several command targets may roll back). */
+const locksAtSince = new WeakMap<DeployOptions, { rev: string; lock: LockFile }>();
+
+function lockAtSince(options: DeployOptions, since: string): { rev: string; lock: LockFile } {
+  let known = locksAtSince.get(options);
+  if (!known) {
+    const rev = resolveRevision(options.repoDir, since);
+    const lockFile = options.lockFile ?? LOCK_FILE;
+    known = { rev, lock: loadLock(readFileAtRevision(options.repoDir, rev, lockFile), lockFile).lock };
+    locksAtSince.set(options, known);
+  }
+  return known;
+}
+
 /** The certificate that `since` had for `name`: what a command target is rolled back to. */
 async function loadPrevious(name: string, options: DeployOptions): Promise<DeployMaterial | undefined> {
   if (options.since === undefined || isNullRevision(options.since)) return undefined;
-  const rev = resolveRevision(options.repoDir, options.since);
-  const lockFile = options.lockFile ?? LOCK_FILE;
-  const entry: LockEntry | undefined = loadLock(readFileAtRevision(options.repoDir, rev, lockFile), lockFile).lock.certificates[name];
+  const { rev, lock } = lockAtSince(options, options.since);
+  const entry: LockEntry | undefined = lock.certificates[name];
   if (!entry || entry.sha256 === options.lock.certificates[name]?.sha256) return undefined;
   return loadMaterial(name, entry, (p) => readAtRevision(options.repoDir, rev, p), options.identity);
 }
@@ -267,24 +280,35 @@ async function loadPrevious(name: string, options: DeployOptions): Promise<Deplo
 function layoutConflicts(manifest: Manifest): Map<string, string> {
   const out = new Map<string, string>();
   for (const [targetName, spec] of Object.entries(manifest.targets)) {
-    const layouts: Array<{ dir: string | undefined; cert: string; paths: string[] }> = [];
-    const users = manifest.certificates.filter((c) => c.deploy.includes(targetName));
-    for (const cert of users) {
+    // Which certificates write each path: a map, since one target may serve thousands of certificates.
+    const writers = new Map<string, string[]>();
+    const pathsOf = new Map<string, string[]>();
+    for (const cert of manifest.certificates) {
+      if (!cert.deploy.includes(targetName)) continue;
       try {
         const paths: string[] = [];
         if (spec.files) paths.push(...Object.values(layoutPaths(fileLayout(spec.files, cert.name, 'files'))).map((p) => `local:${p}`));
         if (spec.ssh) paths.push(...Object.values(layoutPaths(fileLayout({ dir: spec.ssh.dir }, cert.name, 'ssh'))).map((p) => `ssh:${p}`));
-        layouts.push({ dir: undefined, cert: cert.name, paths });
+        pathsOf.set(cert.name, paths);
+        for (const path of new Set(paths)) {
+          const list = writers.get(path);
+          if (list) list.push(cert.name);
+          else writers.set(path, [cert.name]);
+        }
       } catch {
         // createTarget reports the bad layout with its field.
       }
     }
-    for (const a of layouts) {
-      const clash = layouts.find((b) => b !== a && b.paths.some((p) => a.paths.includes(p)));
+    for (const [cert, paths] of pathsOf) {
+      let clash: string | undefined;
+      for (const path of paths) {
+        clash = writers.get(path)!.find((other) => other !== cert);
+        if (clash) break;
+      }
       if (clash) {
         out.set(
-          `${targetName}\0${a.cert}`,
-          `targets.${targetName} is used by ${a.cert} and ${clash.cert}, and both would write the same files: put {name} in its dir or file names (dir: /etc/ssl/{name}); nothing was changed`,
+          `${targetName}\0${cert}`,
+          `targets.${targetName} is used by ${cert} and ${clash}, and both would write the same files: put {name} in its dir or file names (dir: /etc/ssl/{name}); nothing was changed`,
         );
       }
     }
