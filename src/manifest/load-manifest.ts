@@ -149,6 +149,7 @@ export function loadManifest(source: string, file = MANIFEST_FILE): ManifestLoad
     file,
     document: doc,
     recipients: Array.isArray(doc.recipients) ? doc.recipients : [],
+    retiredKeys: Array.isArray(doc.retiredKeys) ? doc.retiredKeys : [],
     owners,
     issuers,
     targets,

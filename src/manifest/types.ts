@@ -3,10 +3,17 @@ export interface ManifestDocument {
   version: 1;
   defaults?: CertificateDefaults;
   recipients?: string[];
+  retiredKeys?: RetiredKey[];
   owners?: Record<string, string[]>;
   issuers?: Record<string, IssuerSpec>;
   targets?: Record<string, TargetSpec>;
   certificates: CertificateDocument[];
+}
+
+/** A key that must not be used any more, by its SPKI SHA-256 pin (the lock file's spkiSha256). */
+export interface RetiredKey {
+  spkiSha256: string;
+  reason: string;
 }
 
 export type KeyAlgorithm = 'RSA' | 'ECDSA' | 'Ed25519';
@@ -111,10 +118,17 @@ export interface Manifest {
   file: string;
   document: ManifestDocument;
   recipients: string[];
+  /** Keys no certificate may keep: each falls due at once and gets a new key. */
+  retiredKeys: RetiredKey[];
   owners: Record<string, string[]>;
   issuers: Record<string, IssuerSpec>;
   targets: Record<string, TargetSpec>;
   certificates: CertificateSpec[];
+}
+
+/** The retired keys' pins, as the renewal planner takes them. */
+export function retiredKeyPins(manifest: Pick<Manifest, 'retiredKeys'>): ReadonlySet<string> {
+  return new Set(manifest.retiredKeys.map((k) => k.spkiSha256));
 }
 
 export const DEFAULT_DURATION = '90d';

@@ -6,7 +6,7 @@ import type { AcmeLogger } from '../issuers/acme/index.js';
 import type { Issuer, RenewalWindow } from '../issuers/types.js';
 import { LOCK_FILE, loadLock, serializeLock, type LockEntry, type LockFile } from '../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
-import type { CertificateSpec, Manifest } from '../manifest/types.js';
+import { retiredKeyPins, type CertificateSpec, type Manifest } from '../manifest/types.js';
 import { runLint, type LintResult } from '../policy/lint.js';
 import { readFileAtRevision } from '../repo/git-revision.js';
 import { resolveRepoPath } from '../repo/repo-path.js';
@@ -108,6 +108,7 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
     lock,
     now: options.now,
     ariWindows,
+    retiredKeys: retiredKeyPins(manifest),
     ...(options.only ? { only: options.only } : {}),
     ...(options.force ? { force: true } : {}),
   });
@@ -280,7 +281,7 @@ function pendingState(repoDir: string, rev: string, manifest: Manifest, now: Dat
   const text = readFileAtRevision(repoDir, rev, LOCK_FILE)?.toString('utf8');
   if (text === undefined) return undefined;
   const { lock } = loadLock(text, LOCK_FILE);
-  const pendingPlan = planRenewals({ certificates: manifest.certificates, lock, now });
+  const pendingPlan = planRenewals({ certificates: manifest.certificates, lock, now, retiredKeys: retiredKeyPins(manifest) });
   const stillGood = new Set(pendingPlan.certificates.filter((c) => !c.due).map((c) => c.name));
   return {
     carry(planned: PlannedCertificate, spec: CertificateSpec): { entry: LockEntry; files: { path: string; content: string }[] } | undefined {

@@ -2,6 +2,7 @@ import { LEDGER_FILE } from './ledger-file.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../manifest/lock-file.js';
+import { retiredKeyPins } from '../manifest/types.js';
 import { MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { beginLint, type LintResult, type LoadedSources, type PendingLint } from '../policy/lint.js';
 import { toRepoPath } from '../repo/repo-path.js';
@@ -155,7 +156,7 @@ function buildPhase(
   const state = lap('read', readRepoState(options.repoDir, { manifestFile: options.manifestFile, lockFile: options.lockFile, ledgerFile, ...(texts ? { texts } : {}) }));
   const anchor = previousAnchor(options.repoDir, jsonPath, ledgerFile);
   const { verification, entries: ledger } = lap('ledger', inspectLedger(state.ledgerText, anchor ? { anchor } : {}));
-  const renewals = lap('plan', renewalPoints(state.manifest.certificates, state.lock, options.now));
+  const renewals = lap('plan', renewalPoints(state.manifest.certificates, state.lock, options.now, retiredKeyPins(state.manifest)));
   const report = lap(
     'model',
     buildExpiryReport({

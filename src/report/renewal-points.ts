@@ -16,8 +16,8 @@ export interface RenewalPoint {
  * The one place the report asks the renewal planner, so the report follows the renewal job's
  * own rule (renewBefore, percentage, ARI window, spread) instead of keeping a copy of it.
  */
-export function renewalPoints(certificates: readonly CertificateSpec[], lock: LockFile, now: Date): Map<string, RenewalPoint> {
-  const plan = planRenewals({ certificates, lock, now });
+export function renewalPoints(certificates: readonly CertificateSpec[], lock: LockFile, now: Date, retiredKeys?: ReadonlySet<string>): Map<string, RenewalPoint> {
+  const plan = planRenewals({ certificates, lock, now, ...(retiredKeys ? { retiredKeys } : {}) });
   const points = new Map<string, RenewalPoint>();
   for (const c of plan.certificates) {
     // The planner answers `now` for reasons other than time; that instant would change on every

@@ -12,6 +12,7 @@ import { loadManifest } from '../../src/manifest/load-manifest.js';
 import { loadLock } from '../../src/manifest/lock-file.js';
 import { createGitHubClient } from '../../src/gitops/octokit.js';
 import { publishRenewal } from '../../src/gitops/publish-renewal.js';
+import { runLint } from '../../src/policy/lint.js';
 import { renew, type RenewOptions } from '../../src/renewal/renew.js';
 import { branchesOfGitRepo, startGitHubDouble, type GitHubDouble } from '../helpers/github-double.js';
 import { findProgram, requireProgram } from '../helpers/system.js';
@@ -159,6 +160,30 @@ describe('renew with the built-in CA: files, lock, PR, idempotent reruns', () =>
     assert.equal(legacy.keyReused, true);
     assert.equal(readFileSync(join(dir, 'certs/legacy/key.pem.age'), 'utf8'), before);
     assert.notEqual(readFileSync(join(dir, 'certs/api/key.pem.age'), 'utf8'), readFileSync(join(root, 'run1/certs/api/key.pem.age'), 'utf8'));
+  });
+
+  it('a key listed under retiredKeys is replaced at once, whatever its rotationPolicy, and lint warns until it is', async () => {
+    const seed = join(root, 'seed');
+    git(seed, 'fetch', '-q', 'origin');
+    git(seed, 'merge', '-q', '--ff-only', 'origin/certops/renew');
+    const pin = loadLock(readFileSync(join(seed, 'certificates.lock.yaml'), 'utf8')).lock.certificates.legacy!.spkiSha256;
+    const manifestPath = join(seed, 'certificates.yaml');
+    writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace(/^(recipients: .*)$/m, `$1\nretiredKeys:\n  - { spkiSha256: "${pin}", reason: key file leaked in a support ticket }`));
+    git(seed, 'commit', '-qam', 'retire the legacy key');
+    git(seed, 'push', '-q', 'origin', 'main');
+
+    const warned = runLint({ repoDir: seed, now: NOW }).findings.filter((f) => f.certificate === 'legacy' && f.ruleId === 'issued-state');
+    assert.equal(warned.length, 1, JSON.stringify(warned));
+    assert.equal(warned[0]!.severity, 'warning');
+    assert.match(warned[0]!.message, /retired in certificates\.yaml \(key file leaked in a support ticket\)/);
+
+    const { dir, result } = await scheduledRun(5);
+    assert.deepEqual(result.plan.certificates.filter((c) => c.due && c.name !== 'broken').map((c) => [c.name, c.reason]), [['legacy', 'key-rotation']]);
+    const legacy = result.renewed.find((r) => r.name === 'legacy')!;
+    assert.equal(legacy.keyReused, false);
+    const renewedPin = loadLock(readFileSync(join(dir, 'certificates.lock.yaml'), 'utf8')).lock.certificates.legacy!.spkiSha256;
+    assert.notEqual(renewedPin, pin);
+    assert.deepEqual(runLint({ repoDir: dir, now: NOW }).findings.filter((f) => f.certificate === 'legacy' && /retired/.test(f.message)), []);
   });
 
   it('no plaintext private key in the repositories, the logs or the PR body', () => {

@@ -70,6 +70,16 @@ describe('loadManifest', () => {
     assert.match(m[0]!, /Did you mean "internal"/);
     assert.match(m[2]!, /Did you mean "team"/);
   });
+  it('retiredKeys: pins are read, and a malformed pin or a missing reason is an error at its line', () => {
+    const pin = 'B+AAFV7jWXjmmSaaFgF6kE2uJAG/QJjzRnWQOpXdo58=';
+    const ok = loadManifest(base.replace('issuers:', `retiredKeys:\n  - { spkiSha256: "${pin}", reason: compromised }\nissuers:`));
+    assert.deepEqual(ok.findings, []);
+    assert.deepEqual(ok.manifest!.retiredKeys, [{ spkiSha256: pin, reason: 'compromised' }]);
+    const bad = messages(base.replace('issuers:', `retiredKeys:\n  - { spkiSha256: "8407c345", reason: weak }\n  - { spkiSha256: "${pin}" }\nissuers:`));
+    assert.equal(bad.length, 2, bad.join('\n'));
+    assert.match(bad[0]!, /^4:\d+ manifest-schema retiredKeys\[0\]\.spkiSha256 has the value "8407c345", which is not valid\. Expected: base64 SHA-256/);
+    assert.match(bad[1]!, /^5:\d+ manifest-schema retiredKeys\[1\] is missing the required key "reason"/);
+  });
   it('a certificate without any name is an error', () => {
     assert.match(messages(base.replace('    dnsNames: [api.example.com]\n', ''))[0]!, /names no subject/);
   });

@@ -147,6 +147,10 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
   if (key === undefined) out.push({ ...lockAt('key'), message: `${entry.key} is missing: without it ${cert.name} cannot be deployed. Reissue with certops renew --only ${cert.name}.` });
   else if (!key.age) out.push({ ...fileAt(entry.key), message: `${entry.key} is not an age-encrypted file. Private keys must be age-encrypted to the manifest's recipients.` });
 
+  const retired = ctx.manifest.retiredKeys.find((k) => k.spkiSha256 === entry.spkiSha256);
+  if (retired) {
+    out.push({ ...lockAt('spkiSha256'), severity: 'warning', message: `The key of ${cert.name} is retired in certificates.yaml (${retired.reason}). Run certops renew --only ${cert.name} now: it is reissued with a new key whatever its rotationPolicy.` });
+  }
   if (entry.issuer !== cert.issuer || entry.specHash !== specHash(cert)) {
     out.push({ ...lockAt('specHash'), severity: 'notice', message: `The spec of ${cert.name} changed since it was issued; the next renew run reissues it.` });
   }
