@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describeCertificate, readCertificateChain } from '../pki/certificate-info.js';
 import { StepError, type Delivery, type Restored } from './delivery.js';
 import { SECRET_ROLES, type DeployMaterial, type FileRole } from './material.js';
-import { childEnvironment, describeFailure, runCommand } from './run-command.js';
+import { childEnvironment, describeFailure, runCommand } from '../process/run-command.js';
 
 /** The facts a command (or a reload) is told about the certificate, in CERTOPS_* variables. */
 export interface CertificateFacts {

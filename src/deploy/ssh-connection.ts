@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeFailure, runCommand, type RunResult } from './run-command.js';
+import { describeFailure, runCommand, type RunResult } from '../process/run-command.js';
 
 export interface SshOptions {
   host: string;

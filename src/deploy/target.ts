@@ -7,7 +7,7 @@ import { FilesDelivery } from './files-delivery.js';
 import { fileLayout, layoutPaths } from './layout.js';
 import type { DeployMaterial, FileRole } from './material.js';
 import { canChown, resolveOwner, type Owner } from './owner.js';
-import { childEnvironment, describeFailure, runCommand } from './run-command.js';
+import { childEnvironment, describeFailure, runCommand } from '../process/run-command.js';
 import { SshConnection } from './ssh-connection.js';
 import { SshDelivery } from './ssh-delivery.js';
 import { verifyServed, type Expectation, type VerifyReport } from './verify.js';

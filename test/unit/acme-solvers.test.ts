@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AcmeSolverSpec } from '../../src/manifest/types.js';
 import { orderIdentifiers } from '../../src/issuers/acme/acme-issuer.js';
-import { parseServer } from '../../src/issuers/acme/solvers/dns01-rfc2136.js';
+import { ExecDns01Solver } from '../../src/issuers/acme/solvers/dns01-exec.js';
+import { parseServer, Rfc2136Dns01Solver } from '../../src/issuers/acme/solvers/dns01-rfc2136.js';
+import type { ChallengeTask } from '../../src/issuers/acme/solvers/types.js';
 import { parseListen } from '../../src/issuers/acme/solvers/http01-standalone.js';
 import { selectSolver } from '../../src/issuers/acme/solvers/select.js';
 
@@ -69,5 +74,41 @@ describe('address parsing', () => {
     assert.deepEqual(parseServer('2001:db8::53'), { host: '2001:db8::53', port: 53 });
     assert.deepEqual(parseServer('[2001:db8::53]:5353'), { host: '2001:db8::53', port: 5353 });
     assert.throws(() => parseServer('ns1 ; rm -rf'), /rfc2136.server/);
+  });
+});
+
+describe('dns-01 programs run through the shared command runner', () => {
+  const task = { identifier: { type: 'dns', value: 'api.example.test' }, token: 't', keyAuthorization: 'k', value: 'dGVzdHZhbHVl' } as unknown as ChallengeTask;
+
+  it('an exec hook gets the arguments and certops\' environment, but not the action inputs that hold the age identity', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certops-hook-'));
+    try {
+      const out = join(dir, 'seen');
+      const hook = join(dir, 'hook.sh');
+      writeFileSync(hook, `#!/bin/sh\necho "$1 $2 $3 identity=[$INPUT_IDENTITY] token=[$DNS_TOKEN]" > "${out}"\n`, { mode: 0o755 });
+      const solver = new ExecDns01Solver([hook], { timeoutMs: 10_000, env: { PATH: process.env.PATH, INPUT_IDENTITY: 'AGE-SECRET-KEY-1SECRET', DNS_TOKEN: 'provider-token' } });
+      await solver.present(task);
+      assert.equal(readFileSync(out, 'utf8').trim(), 'add _acme-challenge.api.example.test. dGVzdHZhbHVl identity=[] token=[provider-token]');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failing nsupdate is reported with its output, and the TSIG secret it was given is redacted from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certops-nsupdate-'));
+    try {
+      // Stands in for an nsupdate that echoes its input on failure.
+      const fake = join(dir, 'nsupdate');
+      writeFileSync(fake, '#!/bin/sh\ncat >&2\nexit 2\n', { mode: 0o755 });
+      const secret = 'c2VjcmV0LXRzaWcta2V5LW5vdC10by1sZWFr';
+      const solver = new Rfc2136Dns01Solver({ server: '127.0.0.1:5353', tsigKeyName: 'certops', tsigSecret: secret }, { nsupdatePath: fake, timeoutMs: 10_000 });
+      await assert.rejects(solver.present(task), (err: Error) => {
+        assert.match(err.message, /^RFC 2136 update of _acme-challenge\.api\.example\.test\. at 127\.0\.0\.1:5353 failed: nsupdate exited with code 2: .*update add/);
+        assert.ok(!err.message.includes(secret), err.message);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { shellJoin, shellQuote, splitCommandLine } from '../../src/deploy/command-line.js';
 import { fileLayout } from '../../src/deploy/layout.js';
 import { chooseServerName } from '../../src/deploy/material.js';
-import { redact } from '../../src/deploy/redact.js';
-import { childEnvironment } from '../../src/deploy/run-command.js';
+import { redact } from '../../src/process/redact.js';
+import { childEnvironment } from '../../src/process/run-command.js';
 import { pinnedKnownHosts } from '../../src/deploy/ssh-connection.js';
 import { parseAddress } from '../../src/deploy/tls-probe.js';
 

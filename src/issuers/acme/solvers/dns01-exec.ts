@@ -1,4 +1,4 @@
-import { runCommand } from './run-command.js';
+import { childEnvironment, describeFailure, runCommand } from '../../../process/run-command.js';
 import { dns01RecordName, type ChallengeSolver, type ChallengeTask } from './types.js';
 
 /**
@@ -24,10 +24,8 @@ export class ExecDns01Solver implements ChallengeSolver {
   }
 
   private async run(action: 'add' | 'remove', task: ChallengeTask): Promise<void> {
-    try {
-      await runCommand([...this.command, action, dns01RecordName(task), task.value], this.options);
-    } catch (err) {
-      throw new Error(`dns-01 hook "${action}" for ${task.identifier.value} failed: ${(err as Error).message}`);
-    }
+    // certops' own environment (PATH, the provider's credentials), less the action's inputs, which hold the age identity.
+    const result = await runCommand([...this.command, action, dns01RecordName(task), task.value], { timeoutMs: this.options.timeoutMs, env: childEnvironment(this.options.env ?? process.env, []) });
+    if (result.exitCode !== 0) throw new Error(`dns-01 hook "${action}" for ${task.identifier.value} failed: ${describeFailure(this.command[0] ?? 'the hook', result, this.options.timeoutMs)}`);
   }
 }

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { runCommand } from './run-command.js';
+import { childEnvironment, describeFailure, runCommand } from '../../../process/run-command.js';
 import { dns01RecordName, type ChallengeSolver, type ChallengeTask } from './types.js';
 
 export interface Rfc2136Settings {
@@ -60,11 +60,9 @@ export class Rfc2136Dns01Solver implements ChallengeSolver {
       lines.push(`key ${(this.settings.tsigAlgorithm ?? 'hmac-sha256').toLowerCase()}:${this.settings.tsigKeyName} ${this.settings.tsigSecret}`);
     }
     lines.push(command(name, task.value), 'send', '');
-    try {
-      await runCommand([this.options.nsupdatePath], { input: lines.join('\n'), timeoutMs: this.options.timeoutMs });
-    } catch (err) {
-      throw new Error(`RFC 2136 update of ${name} at ${this.settings.server} failed: ${(err as Error).message}`);
-    }
+    const secrets = this.settings.tsigSecret ? [this.settings.tsigSecret] : [];
+    const result = await runCommand([this.options.nsupdatePath], { input: lines.join('\n'), timeoutMs: this.options.timeoutMs, env: childEnvironment(process.env, secrets), secrets });
+    if (result.exitCode !== 0) throw new Error(`RFC 2136 update of ${name} at ${this.settings.server} failed: ${describeFailure('nsupdate', result, this.options.timeoutMs)}`);
   }
 }
 
