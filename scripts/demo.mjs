@@ -76,6 +76,14 @@ try {
   certops('Renew again: nothing is due yet', ['renew', '--identity-file', identityFile]);
   const later = new Date(Date.now() + 25 * 86_400_000).toISOString();
   certops('25 days later the certificates enter their renewal window (dry run)', ['renew', '--dry-run'], { now: later });
+  const manifestPath = join(repo, 'certificates.yaml');
+  const issued = readFileSync(manifestPath, 'utf8');
+  const [, leaked, pin] = /\n  (\S+):\n(?: {4}.*\n)*? {4}spkiSha256: (\S+)/.exec(readFileSync(join(repo, 'certificates.lock.yaml'), 'utf8'));
+  writeFileSync(manifestPath, issued.replace(/^(recipients: .*)$/m, `$1\nretiredKeys:\n  - { spkiSha256: "${pin}", reason: key of ${leaked} pasted in a ticket }`));
+  console.log(`\n(the key of ${leaked} leaked: its pin goes under retiredKeys in certificates.yaml)`);
+  certops('Lint warns that a certificate still uses a retired key', ['lint']);
+  certops('Renewal rotates it at once, whatever its rotationPolicy (dry run)', ['renew', '--dry-run']);
+  writeFileSync(manifestPath, issued);
   const ledger = join(repo, 'reports/audit.jsonl');
   writeFileSync(ledger, readFileSync(ledger, 'utf8').replace('"deployment_status":"success"', '"deployment_status":"failure"'));
   certops('Someone edits the ledger by hand: audit verify names the line', ['audit', 'verify'], { expect: [1] });

@@ -5,6 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PEM_BLOCK_SOURCE, parsePem } from '../pki/pem.js';
 import { LS_FILES_ARGS, lsFilesOutput, type RepoFiles } from '../repo/repo-files.js';
+import { staysInRepo } from '../repo/repo-path.js';
 import { createCertificateExaminer, type ChainFacts } from './certificate-examiner.js';
 import { SCANNER_LIB, type FileFacts, type ScanFacts } from './file-facts.js';
 import { createFileScanner } from './file-scan.js';
@@ -124,7 +125,8 @@ function lockPaths(lockText: string): Map<string, boolean> {
         continue;
       }
     }
-    jobs.set(value, jobs.get(value) === true || m[1] === 'certificate');
+    // Paths out of the repository are the rule's to report; no child reads them.
+    if (staysInRepo(value)) jobs.set(value, jobs.get(value) === true || m[1] === 'certificate');
   }
   return jobs;
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { staysInRepo } from './repo-path.js';
 
 /** Read access to a repository's files, by repository-relative path with `/` separators. */
 export interface RepoFiles {
@@ -17,12 +18,14 @@ const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
 /**
  * The working tree of a repository. Listing asks git (so .gitignore is honoured); outside a
- * git checkout it walks the directory.
+ * git checkout it walks the directory. A path that leaves the repository (`../x`, `/etc/x`)
+ * reads as missing: paths come from files a pull request can change.
  */
 export function workingTree(root: string): RepoFiles {
   let listed: string[] | undefined;
   const abs = (p: string) => join(root, ...p.split('/'));
   const read = (p: string) => {
+    if (!staysInRepo(p)) return undefined;
     try {
       return readFileSync(abs(p));
     } catch {
@@ -34,6 +37,7 @@ export function workingTree(root: string): RepoFiles {
     read,
     readText: (p) => read(p)?.toString('utf8'),
     exists: (p) => {
+      if (!staysInRepo(p)) return false;
       try {
         return statSync(abs(p)).isFile();
       } catch {

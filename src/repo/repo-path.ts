@@ -12,6 +12,11 @@ export function toRepoPath(value: string, repoDir: string): string | undefined {
   return rel.split(sep).join('/').replace(/\/+$/, '');
 }
 
+/** Whether a repository-relative path (from the manifest or the lock file) stays inside the repository. */
+export function staysInRepo(path: string): boolean {
+  return path !== '' && !isAbsolute(path) && toRepoPath(path, sep) !== undefined;
+}
+
 /**
  * The absolute path of a repository-relative path named in certificates.yaml. Paths that leave
  * the repository are refused: the manifest comes from a pull request, and nothing it names

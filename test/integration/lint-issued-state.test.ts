@@ -84,6 +84,13 @@ describe('issued-state checks the lock against the files (openssl-made certifica
     assert.match(f[0]!.message, /cert\.pem is missing/);
     assert.match(f[1]!.message, /not an age-encrypted file/);
   });
+  it('a lock path out of the repository is an error on its line, and nothing there is read', (t) => {
+    const f = lint(t, { entry: { certificate: '../../../etc/hostname', key: '/etc/passwd' } });
+    if (!f) return;
+    assert.equal(f.length, 1, f.map((x) => x.message).join('\n'));
+    assert.equal(f[0]!.file, 'certificates.lock.yaml');
+    assert.match(f[0]!.message, /^The lock file names \.\.\/\.\.\/\.\.\/etc\/hostname and \/etc\/passwd for web, outside the repository/);
+  });
   it('an unparsable PEM is an error, not a crash', (t) => {
     const f = lint(t, { files: { 'certs/web/cert.pem': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' } });
     if (f) assert.match(f[0]!.message, /does not parse as a certificate/);

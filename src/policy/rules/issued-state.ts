@@ -5,6 +5,7 @@ import { normalizeIp } from '../../pki/ip.js';
 import { normalizeSerial, parseSubjectAltName } from '../../pki/certificate-info.js';
 import { parsePem } from '../../pki/pem.js';
 import { specHash } from '../../manifest/spec-hash.js';
+import { staysInRepo } from '../../repo/repo-path.js';
 import type { Link } from '../certificate-examiner.js';
 import { caCertificatePath, readCaCertificate, type Examined } from '../file-facts.js';
 import { selects } from '../select.js';
@@ -88,6 +89,11 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
   };
   const fileAt = (file: string): Omit<RuleFinding, 'message'> => ({ certificate: cert.name, file, line: 1, column: 1 });
 
+  const outside = [entry.certificate, entry.key].filter((p) => !staysInRepo(p));
+  if (outside.length) {
+    out.push({ ...lockAt(outside[0] === entry.certificate ? 'certificate' : 'key'), message: `The lock file names ${outside.join(' and ')} for ${cert.name}, outside the repository: certops reads nothing there. Reissue with certops renew --only ${cert.name}.` });
+    return out;
+  }
   const examined = ctx.files.chain(entry.certificate);
   if (examined === undefined) {
     out.push({ ...lockAt('certificate'), message: `${entry.certificate} is missing: the lock file references it for ${cert.name}. Run certops renew --only ${cert.name} to reissue.` });
