@@ -22,6 +22,8 @@ it('npm run demo walks init, CA, lint, renew, PR check, deploy, report and audit
   assert.match(out, /2 line\(s\), chain intact/);
   assert.match(out, /0 of 2 due/);
   assert.match(out, /2 of 2 due/);
+  assert.match(out, /warning issued-state The key of \w+ is retired in certificates\.yaml/);
+  assert.match(out, /DUE +key-rotation/);
   assert.match(out, /line 1 was edited/);
   assert.match(out, /The whole lifecycle took [\d.]+ s, offline\./);
 });
