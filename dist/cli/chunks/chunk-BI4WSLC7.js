@@ -1,0 +1,3 @@
+import { createRequire as __certopsCreateRequire } from 'node:module';
+const require = __certopsCreateRequire(import.meta.url);
+function f(o,r){let s=o.length+1,i=r.length+1,e=Array.from({length:s},(n,t)=>Array.from({length:i},(c,l)=>t===0?l:l===0?t:0));for(let n=1;n<s;n++)for(let t=1;t<i;t++){let c=o[n-1]===r[t-1]?0:1,l=Math.min(e[n-1][t]+1,e[n][t-1]+1,e[n-1][t-1]+c);n>1&&t>1&&o[n-1]===r[t-2]&&o[n-2]===r[t-1]&&(l=Math.min(l,e[n-2][t-2]+1)),e[n][t]=l}return e[o.length][r.length]}function g(o,r){let s,i=1/0,e=o.toLowerCase();for(let t of r){let c=t.toLowerCase()===e?0:f(e,t.toLowerCase());c<i&&(s=t,i=c)}let n=Math.max(2,Math.floor(o.length/3));return s!==void 0&&i<=n?s:void 0}export{g as a};
