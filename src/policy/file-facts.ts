@@ -23,6 +23,8 @@ export interface FileFacts {
   scan(path: string): ScanFacts | undefined;
   /** The file as a certificate chain, checked against the CA certificates of the manifest's issuers. */
   chain(path: string): Examined | undefined;
+  /** Whether any issuer names a CA certificate the repository holds: only then are signatures checked. */
+  checksChains(): boolean;
 }
 
 export const SCANNER_LIB: ScannerLib = { privateKeyPemSource: PRIVATE_KEY_PEM.source, ageHeader: BINARY_HEADER, ageArmor: ARMOR_BEGIN };
@@ -50,6 +52,7 @@ export function localFileFacts(repo: RepoFiles, manifest: Manifest): FileFacts {
   const scans = new Map<string, ScanFacts | null>();
   const chains = new Map<string, Examined | null>();
   let examine: ((text: string) => Examined) | undefined;
+  let candidateCount = 0;
   const examiner = () => {
     if (examine) return examine;
     // Every CA certificate the manifest's issuers name, once each.
@@ -60,6 +63,7 @@ export function localFileFacts(repo: RepoFiles, manifest: Manifest): FileFacts {
       if (ca) cas.set(ca.fingerprint256, ca.raw);
     }
     const candidates = [...cas.values()];
+    candidateCount = candidates.length;
     const e = createCertificateExaminer({ X509Certificate, createHash, pemBlockSource: PEM_BLOCK_SOURCE });
     e.setCandidates(candidates);
     return (examine = (text) => ({ facts: e.examine(text, candidates.length > 0), candidates }));
@@ -78,6 +82,10 @@ export function localFileFacts(repo: RepoFiles, manifest: Manifest): FileFacts {
         chains.set(path, text === undefined ? null : examiner()(text));
       }
       return chains.get(path) ?? undefined;
+    },
+    checksChains() {
+      examiner();
+      return candidateCount > 0;
     },
   };
 }

@@ -337,12 +337,14 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
       return i === undefined ? fallback.scan(path) : (scans[i] ?? undefined);
     },
     chain(path) {
-      // Without a CA to check against, the children skipped the signatures a rule may need.
-      const i = candidates.length > 0 && jobs[byPath.get(path) ?? -1]?.[1] ? delivered(path) : undefined;
+      // Children that found no CA in the manifest's text skipped the signatures; usable unless there are some to check.
+      const usable = candidates.length > 0 || !fallback.checksChains();
+      const i = usable && jobs[byPath.get(path) ?? -1]?.[1] ? delivered(path) : undefined;
       if (i === undefined) return fallback.chain(path);
       const facts = chains[i];
       return facts ? { facts, candidates } : undefined;
     },
+    checksChains: () => fallback.checksChains(),
   });
   return { repo: view, files: filesFacts, close, batchesFromChildren: () => fromChildren };
 }

@@ -68,13 +68,38 @@ describe('parallel examination gives the same findings as examining in-thread', 
         // leaves it the first batches, which it claims while this thread examines the last ones.
         const certs = examination.repo.list().filter((p) => p.endsWith('cert.pem'));
         // Every certificate file is covered: nothing falls back to facts worked out elsewhere.
-        const files = examination.files({ scan: (p) => assert.fail(`scan(${p}) fell back`), chain: (p) => assert.fail(`chain(${p}) fell back`) });
+        const files = examination.files({ scan: (p) => assert.fail(`scan(${p}) fell back`), chain: (p) => assert.fail(`chain(${p}) fell back`), checksChains: () => true });
         for (const path of certs.reverse()) {
           assert.ok(files.chain(path)?.facts.blocks !== undefined, path);
           // svc-00007's key file was deleted above.
           assert.equal(files.scan(path.replace('cert.pem', 'key.pem.age'))?.age, path.includes('svc-00007') ? undefined : true, path);
         }
         assert.ok(examination.batchesFromChildren() > 0, 'no batch came from a child process');
+      } finally {
+        examination.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.CERTOPS_LINT_WORKERS;
+      else process.env.CERTOPS_LINT_WORKERS = saved;
+    }
+  });
+
+  it('without a CA certificate in the repository, the children\'s facts are used as they are (no signatures to check)', () => {
+    const saved = process.env.CERTOPS_LINT_WORKERS;
+    process.env.CERTOPS_LINT_WORKERS = '1';
+    try {
+      const tree = workingTree(dir);
+      const manifestText = readFileSync(join(dir, 'certificates.yaml'), 'utf8').replace(/pki\/ca\.pem/g, 'pki/absent.pem');
+      const examination = startExamination(tree, manifestText, readFileSync(join(dir, 'certificates.lock.yaml'), 'utf8'));
+      assert.ok(examination, 'the examination started');
+      try {
+        const files = examination.files({ scan: (p) => assert.fail(`scan(${p}) fell back`), chain: (p) => assert.fail(`chain(${p}) fell back`), checksChains: () => false });
+        const certs = examination.repo.list().filter((p) => p.endsWith('cert.pem'));
+        for (const path of certs) {
+          const chain = files.chain(path);
+          assert.ok(chain, path);
+          assert.equal(chain.facts.links, undefined, 'no CA: no signature was checked');
+        }
       } finally {
         examination.close();
       }
