@@ -22,7 +22,7 @@
 // lego run once: they take minutes (certbot's setup of 50 lineages too). --keep leaves the scratch
 // directory for inspection.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,11 +136,14 @@ const lego = skip.has('lego') ? undefined : findProgram('lego');
 const dist = await bundles(options.get('no-build') === undefined);
 for (const note of dist.notes) line('note', note);
 if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) await broken('dist/cli/index.js does not exist and could not be built (npm run build)');
-// A copy, so that a rebuild of dist/ by someone else during the run cannot change the program
-// between runs. It stays under the repository so that its imports resolve as dist/'s do.
-const cli = join(ROOT, '.cache', 'bench', 'renew-cli.mjs');
+// A copy of dist/cli (the entry and its chunks), so that a rebuild of dist/ by someone else during
+// the run cannot change the program between runs. It stays under the repository so that its
+// imports resolve as dist/'s do.
+const cliDir = join(ROOT, '.cache', 'bench', 'renew-cli');
+rmSync(cliDir, { recursive: true, force: true });
 mkdirSync(join(ROOT, '.cache', 'bench'), { recursive: true });
-copyFileSync(join(ROOT, 'dist', 'cli', 'index.js'), cli);
+cpSync(join(ROOT, 'dist', 'cli'), cliDir, { recursive: true });
+const cli = join(cliDir, 'index.js');
 
 dns = await startChallTestSrv();
 // 90-day certificates, as the manifest asks for: the renewal window then means what it says.
