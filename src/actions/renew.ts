@@ -7,7 +7,6 @@ import { createGitHubClient, apiUrlFromEnv } from '../gitops/octokit.js';
 import { publishRenewal, type PublishRenewalResult } from '../gitops/publish-renewal.js';
 import { DEFAULT_RENEWAL_BRANCH } from '../gitops/renewal-branch.js';
 import { INSTANT_FORMATS, parseInstant } from '../instant.js';
-import { loadManifest } from '../manifest/load-manifest.js';
 import { formatPlan } from '../renewal/format-plan.js';
 import { GROUPINGS, type Grouping } from '../renewal/grouping.js';
 import { renew, type RenewResult } from '../renewal/renew.js';
@@ -142,11 +141,10 @@ export async function run(): Promise<void> {
     if (!s.dryRun && (result.renewed.length || result.removed.length)) {
       core.startGroup('Renewal branch and pull request');
       const [owner, repo] = s.repository.split('/') as [string, string];
-      const manifest = loadManifest(readFileSync(resolve(s.repoDir, 'certificates.yaml'), 'utf8')).manifest!;
       published = await publishRenewal({
         repoDir: s.repoDir,
         result,
-        manifest,
+        manifest: result.manifest,
         base: s.base,
         branch: s.branch,
         grouping: s.grouping,

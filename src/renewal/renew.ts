@@ -65,6 +65,8 @@ export interface FailedCertificate {
 }
 
 export interface RenewResult {
+  /** certificates.yaml as this run read it: what publishing the renewal needs (owners, reviewers). */
+  manifest: Manifest;
   plan: RenewalPlan;
   renewed: RenewedCertificate[];
   failed: FailedCertificate[];
@@ -112,7 +114,7 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
     ...(options.only ? { only: options.only } : {}),
     ...(options.force ? { force: true } : {}),
   });
-  const result: RenewResult = { plan, renewed: [], failed: [], removed: [], changedPaths: [], manifestFindings };
+  const result: RenewResult = { manifest, plan, renewed: [], failed: [], removed: [], changedPaths: [], manifestFindings };
   if (options.dryRun) return result;
 
   const pending = (options.pendingRevisions ?? []).flatMap((rev) => pendingState(options.repoDir, rev, manifest, options.now) ?? []);

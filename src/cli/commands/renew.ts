@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadManifest } from '../../manifest/load-manifest.js';
 import { publishRenewal } from '../../gitops/publish-renewal.js';
 import { DEFAULT_RENEWAL_BRANCH } from '../../gitops/renewal-branch.js';
 import { GROUPINGS, type Grouping } from '../../renewal/grouping.js';
@@ -98,11 +97,10 @@ export const command: Command = {
     for (const r of result.renewed) io.stdout(`renewed ${r.name}: serial ${r.newSerial}, notAfter ${r.newNotAfter}${r.carried ? ' (already on the renewal branch)' : ''}\n`);
     for (const f of result.failed) io.stdout(`FAILED ${f.name} (${f.issuer}): ${f.error}\n`);
     if (commit && (result.renewed.length || result.removed.length)) {
-      const manifest = loadManifest(readFileSync(resolve(repoDir, 'certificates.yaml'), 'utf8')).manifest!;
       const published = await publishRenewal({
         repoDir,
         result,
-        manifest,
+        manifest: result.manifest,
         base: base!,
         branch,
         grouping: grouping as Grouping,
