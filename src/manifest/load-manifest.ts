@@ -10,6 +10,7 @@ import {
   type CertificateSpec,
   type Manifest,
   type ManifestDocument,
+  type RetiredKey,
   type Usage,
 } from './types.js';
 import { parseYaml, type PositionIndex } from './yaml-source.js';
@@ -149,7 +150,8 @@ export function loadManifest(source: string, file = MANIFEST_FILE): ManifestLoad
     file,
     document: doc,
     recipients: Array.isArray(doc.recipients) ? doc.recipients : [],
-    retiredKeys: Array.isArray(doc.retiredKeys) ? doc.retiredKeys : [],
+    // Items the schema refused are reported there and left out here, so no consumer meets them.
+    retiredKeys: Array.isArray(doc.retiredKeys) ? doc.retiredKeys.filter((k): k is RetiredKey => isObject(k) && typeof k.spkiSha256 === 'string' && typeof k.reason === 'string') : [],
     owners,
     issuers,
     targets,

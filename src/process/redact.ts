@@ -10,10 +10,13 @@ const PEM_PRIVATE_BLOCK = new RegExp(`${PRIVATE_KEY_PEM.source}[\\s\\S]*?(?:----
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text.replace(PEM_PRIVATE_BLOCK, '[private key redacted]');
   for (const secret of secrets) {
-    for (const line of secret.split(/\r?\n/)) {
+    const lines = secret.split(/\r?\n/);
+    for (const line of lines) {
       const piece = line.trim();
-      // Short lines (PEM headers, blank lines) are not secret, and replacing them would mangle the text.
-      if (piece.length >= 16 && !piece.startsWith('-----')) out = out.split(piece).join('[redacted]');
+      // Short lines of a longer secret (PEM headers, blank lines) are not secret, and replacing them
+      // would mangle the text; a one-line secret (a TSIG key, a token) goes down to 8 characters.
+      const long = piece.length >= 16 || (lines.length === 1 && piece.length >= 8);
+      if (long && !piece.startsWith('-----')) out = out.split(piece).join('[redacted]');
     }
   }
   return out;

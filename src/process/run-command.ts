@@ -128,16 +128,20 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(3))}s`;
 }
 
+/** certops' own secrets, read from the environment: no program it runs has a use for them. */
+export const CERTOPS_SECRET_VARIABLES: ReadonlySet<string> = new Set(['CERTOPS_AGE_IDENTITY', 'CERTOPS_ACME_ACCOUNT_KEY', 'CERTOPS_SIEM_SECRET', 'CERTOPS_SIEM_TOKEN']);
+
 /**
  * The environment for a user's command: ours, less what must not reach it. GitHub passes action
- * inputs (the age identity among them) as INPUT_* variables, and a workflow may export secrets
- * under any name, so any variable holding one of `secrets` is left out too.
+ * inputs (the age identity among them) as INPUT_* variables, certops reads its own secrets from
+ * CERTOPS_* variables, and a workflow may export secrets under any name, so any variable holding
+ * one of `secrets` is left out too.
  */
 export function childEnvironment(base: NodeJS.ProcessEnv, secrets: readonly string[], extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   const needles = secrets.map((s) => s.trim()).filter((s) => s.length >= 8);
   for (const [k, v] of Object.entries(base)) {
-    if (v === undefined || k.startsWith('INPUT_')) continue;
+    if (v === undefined || k.startsWith('INPUT_') || CERTOPS_SECRET_VARIABLES.has(k)) continue;
     if (needles.some((n) => v.includes(n) || (v.length >= 8 && n.includes(v.trim())))) continue;
     env[k] = v;
   }

@@ -84,12 +84,20 @@ describe('issued-state checks the lock against the files (openssl-made certifica
     assert.match(f[0]!.message, /cert\.pem is missing/);
     assert.match(f[1]!.message, /not an age-encrypted file/);
   });
-  it('a lock path out of the repository is an error on its line, and nothing there is read', (t) => {
-    const f = lint(t, { entry: { certificate: '../../../etc/hostname', key: '/etc/passwd' } });
-    if (!f) return;
-    assert.equal(f.length, 1, f.map((x) => x.message).join('\n'));
-    assert.equal(f[0]!.file, 'certificates.lock.yaml');
-    assert.match(f[0]!.message, /^The lock file names \.\.\/\.\.\/\.\.\/etc\/hostname and \/etc\/passwd for web, outside the repository/);
+  it('a lock path out of the repository is an error on its line, nothing there is read, and the other checks still run', (t) => {
+    const both = lint(t, { entry: { certificate: '../../../etc/hostname', key: '/etc/passwd' } });
+    if (!both) return;
+    assert.deepEqual(
+      both.map((x) => [x.file, x.message.replace(/ Reissue.*/, '')]),
+      [
+        ['certificates.lock.yaml', 'The lock file names ../../../etc/hostname as the certificate file of web, outside the repository: certops reads nothing there.'],
+        ['certificates.lock.yaml', 'The lock file names /etc/passwd as the key file of web, outside the repository: certops reads nothing there.'],
+      ],
+    );
+    const keyOnly = lint(t, { entry: { key: '../web.key.age' }, now: '2099-01-01T00:00:00Z' });
+    assert.ok(keyOnly);
+    assert.match(keyOnly.map((x) => x.message).join('\n'), /names \.\.\/web\.key\.age as the key file of web, outside the repository/);
+    assert.match(keyOnly.map((x) => x.message).join('\n'), /expired on/);
   });
   it('an unparsable PEM is an error, not a crash', (t) => {
     const f = lint(t, { files: { 'certs/web/cert.pem': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' } });

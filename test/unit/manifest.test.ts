@@ -79,6 +79,10 @@ describe('loadManifest', () => {
     assert.equal(bad.length, 2, bad.join('\n'));
     assert.match(bad[0]!, /^4:\d+ manifest-schema retiredKeys\[0\]\.spkiSha256 has the value "8407c345", which is not valid\. Expected: base64 SHA-256/);
     assert.match(bad[1]!, /^5:\d+ manifest-schema retiredKeys\[1\] is missing the required key "reason"/);
+    // An item the schema refused is left out of the manifest, so nothing that reads it meets a null.
+    const empty = loadManifest(base.replace('issuers:', 'retiredKeys:\n  - null\n  -\nissuers:'));
+    assert.equal(empty.findings.filter((f) => f.path?.startsWith('/retiredKeys') && / must be a mapping/.test(f.message)).length, 2);
+    assert.deepEqual(empty.manifest!.retiredKeys, []);
   });
   it('a certificate without any name is an error', () => {
     assert.match(messages(base.replace('    dnsNames: [api.example.com]\n', ''))[0]!, /names no subject/);

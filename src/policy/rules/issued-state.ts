@@ -89,13 +89,12 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
   };
   const fileAt = (file: string): Omit<RuleFinding, 'message'> => ({ certificate: cert.name, file, line: 1, column: 1 });
 
-  const outside = [entry.certificate, entry.key].filter((p) => !staysInRepo(p));
-  if (outside.length) {
-    out.push({ ...lockAt(outside[0] === entry.certificate ? 'certificate' : 'key'), message: `The lock file names ${outside.join(' and ')} for ${cert.name}, outside the repository: certops reads nothing there. Reissue with certops renew --only ${cert.name}.` });
-    return out;
-  }
-  const examined = ctx.files.chain(entry.certificate);
-  if (examined === undefined) {
+  // A path out of the repository is not read (it could name anything on the runner); the other checks still run.
+  const outside = (field: 'certificate' | 'key', path: string) =>
+    out.push({ ...lockAt(field), message: `The lock file names ${path} as the ${field} file of ${cert.name}, outside the repository: certops reads nothing there. Reissue with certops renew --only ${cert.name}.` });
+  const examined = staysInRepo(entry.certificate) ? ctx.files.chain(entry.certificate) : null;
+  if (examined === null) outside('certificate', entry.certificate);
+  else if (examined === undefined) {
     out.push({ ...lockAt('certificate'), message: `${entry.certificate} is missing: the lock file references it for ${cert.name}. Run certops renew --only ${cert.name} to reissue.` });
   } else {
     const state = runState(ctx);
@@ -149,8 +148,9 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
     }
   }
 
-  const key = ctx.files.scan(entry.key);
-  if (key === undefined) out.push({ ...lockAt('key'), message: `${entry.key} is missing: without it ${cert.name} cannot be deployed. Reissue with certops renew --only ${cert.name}.` });
+  const key = staysInRepo(entry.key) ? ctx.files.scan(entry.key) : null;
+  if (key === null) outside('key', entry.key);
+  else if (key === undefined) out.push({ ...lockAt('key'), message: `${entry.key} is missing: without it ${cert.name} cannot be deployed. Reissue with certops renew --only ${cert.name}.` });
   else if (!key.age) out.push({ ...fileAt(entry.key), message: `${entry.key} is not an age-encrypted file. Private keys must be age-encrypted to the manifest's recipients.` });
 
   const retired = ctx.manifest.retiredKeys.find((k) => k.spkiSha256 === entry.spkiSha256);
