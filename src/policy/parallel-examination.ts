@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PEM_BLOCK_SOURCE, parsePem } from '../pki/pem.js';
 import { LS_FILES_ARGS, lsFilesOutput, type RepoFiles } from '../repo/repo-files.js';
 import { staysInRepo } from '../repo/repo-path.js';
+import { createSafeReader } from '../repo/safe-read.js';
 import { createCertificateExaminer, type ChainFacts } from './certificate-examiner.js';
 import { SCANNER_LIB, type FileFacts, type ScanFacts } from './file-facts.js';
 import { createFileScanner } from './file-scan.js';
@@ -29,7 +30,8 @@ import { createFileScanner } from './file-scan.js';
  * - the CA certificates chains are checked against come from a scan of the manifest's text;
  *   the rule uses a check only when its CA's DER equals one examined, and chains are examined
  *   in-thread when the scan found no CA at all;
- * - a file is read once, by whoever examines it: its facts are those of the bytes read then.
+ * - a file is read once, by whoever examines it (through src/repo/safe-read.ts, as in-thread
+ *   reads are): its facts are those of the bytes read then.
  * Anything not delivered (a failure, a path the scan missed) is read and examined in-thread.
  *
  * The protocol is files in a private temporary folder, because this thread must wait for
@@ -84,6 +86,7 @@ if (role === 'list') {
 const factory = (source) => new Function('__name', 'return (' + source + ')')((f) => f);
 const examiner = factory(job.examiner)({ X509Certificate: crypto.X509Certificate, createHash: crypto.createHash, pemBlockSource: job.pemBlockSource });
 const scan = factory(job.scanner)(job.scannerLib);
+const reader = factory(job.reader)({ fs, path: require('node:path'), root: job.root });
 examiner.setCandidates(job.candidates.map((c) => Buffer.from(c, 'base64')));
 const links = job.candidates.length > 0;
 const batches = Math.ceil(job.jobs.length / job.batch);
@@ -96,10 +99,8 @@ for (let b = 0; b < batches; b++) {
   const items = [];
   for (let i = b * job.batch; i < Math.min(job.jobs.length, (b + 1) * job.batch); i++) {
     const [path, examine] = job.jobs[i];
-    let bytes;
-    try {
-      bytes = fs.readFileSync(join(job.root, ...path.split('/')));
-    } catch {
+    const bytes = reader.read(path);
+    if (!bytes) {
       items.push([i, null, null]);
       continue;
     }
@@ -200,6 +201,7 @@ export function startExamination(repo: RepoFiles, manifestText: string, lockText
         pemBlockSource: PEM_BLOCK_SOURCE,
         scanner: createFileScanner.toString(),
         scannerLib: SCANNER_LIB,
+        reader: createSafeReader.toString(),
         listArgs: LS_FILES_ARGS,
       }),
     );

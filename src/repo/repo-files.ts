@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { join, relative, sep } from 'node:path';
-import { staysInRepo } from './repo-path.js';
+import { createSafeReader } from './safe-read.js';
 
 /** Read access to a repository's files, by repository-relative path with `/` separators. */
 export interface RepoFiles {
@@ -18,32 +20,18 @@ const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
 /**
  * The working tree of a repository. Listing asks git (so .gitignore is honoured); outside a
- * git checkout it walks the directory. A path that leaves the repository (`../x`, `/etc/x`)
- * reads as missing: paths come from files a pull request can change.
+ * git checkout it walks the directory. Reads go through createSafeReader: a path that leaves
+ * the repository (`../x`, `/etc/x`) or passes a symbolic link reads as missing, since paths come
+ * from files a pull request can change.
  */
 export function workingTree(root: string): RepoFiles {
   let listed: string[] | undefined;
-  const abs = (p: string) => join(root, ...p.split('/'));
-  const read = (p: string) => {
-    if (!staysInRepo(p)) return undefined;
-    try {
-      return readFileSync(abs(p));
-    } catch {
-      return undefined;
-    }
-  };
+  const reader = createSafeReader({ fs, path, root });
   return {
     root,
-    read,
-    readText: (p) => read(p)?.toString('utf8'),
-    exists: (p) => {
-      if (!staysInRepo(p)) return false;
-      try {
-        return statSync(abs(p)).isFile();
-      } catch {
-        return false;
-      }
-    },
+    read: (p) => reader.read(p),
+    readText: (p) => reader.read(p)?.toString('utf8'),
+    exists: (p) => reader.exists(p),
     list: () => (listed ??= listFiles(root)),
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,6 +40,11 @@ describe('parallel examination gives the same findings as examining in-thread', 
     const lock = join(dir, 'certificates.lock.yaml');
     writeFileSync(lock, readFileSync(lock, 'utf8').replace(/(svc-00010:\n {4}serial: )/, '$1ff'));
     writeFileSync(join(dir, 'notes.txt'), '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n');
+    // Symbolic links out of the repository, as a pull request can commit them: a file, and a certificate's folder.
+    writeFileSync(join(root, 'runner-key.pem'), '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n');
+    symlinkSync(join(root, 'runner-key.pem'), join(dir, 'link-to-runner-key.txt'));
+    renameSync(join(dir, 'certs/svc-00011'), join(root, 'svc-00011'));
+    symlinkSync(join(root, 'svc-00011'), join(dir, 'certs/svc-00011'));
     execFileSync('git', ['add', '-A'], { cwd: dir });
   });
   after(() => root && rmSync(root, { recursive: true, force: true }));
@@ -47,6 +52,9 @@ describe('parallel examination gives the same findings as examining in-thread', 
   it('finds the broken states in-thread', () => {
     const result = lintWith(dir, 0);
     assert.ok(result.counts.error >= 8, JSON.stringify(result.counts));
+    // Nothing is read through a symbolic link: the linked key is not reported, the linked folder's files are missing.
+    assert.deepEqual(result.findings.filter((f) => f.file === 'link-to-runner-key.txt'), []);
+    assert.deepEqual(result.findings.filter((f) => f.certificate === 'svc-00011').map((f) => f.message.split(':')[0]), ['certs/svc-00011/cert.pem is missing', 'certs/svc-00011/key.pem.age is missing']);
   });
   for (const workers of [1, 2]) {
     it(`with ${workers} child process${workers > 1 ? 'es' : ''}`, () => {
@@ -84,6 +92,18 @@ describe('parallel examination gives the same findings as examining in-thread', 
     }
   });
 
+  it('and when no issuer names a CA certificate the repository holds', () => {
+    const manifestPath = join(dir, 'certificates.yaml');
+    const original = readFileSync(manifestPath, 'utf8');
+    writeFileSync(manifestPath, original.replace(/pki\/ca\.pem/g, 'pki/absent.pem'));
+    try {
+      const inThread = lintWith(dir, 0);
+      assert.ok(inThread.counts.error >= 8, JSON.stringify(inThread.counts));
+      assert.deepEqual(lintWith(dir, 1), inThread);
+    } finally {
+      writeFileSync(manifestPath, original);
+    }
+  });
   it('without a CA certificate in the repository, the children\'s facts are used as they are (no signatures to check)', () => {
     const saved = process.env.CERTOPS_LINT_WORKERS;
     process.env.CERTOPS_LINT_WORKERS = '1';
