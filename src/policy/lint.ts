@@ -1,7 +1,7 @@
 import { countFindings, sortFindings, type Finding, type FindingCounts } from '../findings.js';
 import { LOCK_FILE, loadLock, type LockLoad } from '../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE, type ManifestLoad } from '../manifest/load-manifest.js';
-import { changedPaths, readDirAtRevision, resolveRevision } from '../repo/git-revision.js';
+import { changedPaths, readDirAtRevision } from '../repo/git-revision.js';
 import { workingTree, type RepoFiles } from '../repo/repo-files.js';
 import { BASELINE_POLICY, BASELINE_POLICY_FILE } from './baseline.js';
 import { evaluatePolicies } from './evaluate.js';
@@ -104,9 +104,9 @@ function lint(options: LintOptions, repo: RepoFiles, manifestText: string, lockT
   let policySource: LintResult['policySource'];
   let changedPolicyFiles: string[] = [];
   if (options.baseRev) {
-    const base = resolveRevision(options.repoDir, options.baseRev);
-    policyFiles = readDirAtRevision(options.repoDir, base, policiesDir);
-    changedPolicyFiles = changedPaths(options.repoDir, base, undefined, policiesDir);
+    // readDirAtRevision checks the revision exists (one git process less than resolving it first).
+    policyFiles = readDirAtRevision(options.repoDir, options.baseRev, policiesDir);
+    changedPolicyFiles = changedPaths(options.repoDir, `${options.baseRev}^{commit}`, undefined, policiesDir);
     policySource = 'base-revision';
   } else {
     policyFiles = new Map();

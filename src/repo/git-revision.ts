@@ -1,10 +1,36 @@
 import { execFileSync } from 'node:child_process';
 
-/** Files under a directory at a git revision, with their contents; never the working tree. */
+/**
+ * Files under a directory at a git revision, with their contents; never the working tree. Two git
+ * processes whatever the number of files: ls-tree names the blobs, one cat-file --batch prints
+ * them. Throws the message of resolveRevision when the revision does not exist.
+ */
 export function readDirAtRevision(root: string, rev: string, dir: string): Map<string, string> {
+  let listing: string;
+  try {
+    listing = git(root, ['ls-tree', '-r', '-z', `${rev}^{commit}`, '--', dir]);
+  } catch {
+    throw missingRevision(root, rev);
+  }
+  // "<mode> <type> <object>\t<path>", NUL-terminated.
+  const blobs = listing
+    .split('\0')
+    .map((line) => /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ object: m[1]!, path: m[2]! }));
   const files = new Map<string, string>();
-  const names = git(root, ['ls-tree', '-r', '-z', '--name-only', rev, '--', dir]).split('\0').filter(Boolean);
-  for (const name of names) files.set(name, git(root, ['show', `${rev}:${name}`]));
+  if (blobs.length === 0) return files;
+  const out = execFileSync('git', ['cat-file', '--batch'], { cwd: root, input: blobs.map((b) => `${b.object}\n`).join(''), maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Per object: "<object> blob <size>\n", the content, "\n".
+  let at = 0;
+  for (const blob of blobs) {
+    const eol = out.indexOf(10, at);
+    const header = /^([0-9a-f]+) blob (\d+)$/.exec(out.subarray(at, eol).toString('latin1'));
+    if (!header || header[1] !== blob.object) throw new Error(`git cat-file gave an unexpected answer for ${rev}:${blob.path}`);
+    const size = Number(header[2]);
+    files.set(blob.path, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+    at = eol + 1 + size + 1;
+  }
   return files;
 }
 
@@ -13,8 +39,12 @@ export function resolveRevision(root: string, rev: string): string {
   try {
     return git(root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).trim();
   } catch {
-    throw new Error(`git revision "${rev}" does not exist in ${root}; fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${rev}).`);
+    throw missingRevision(root, rev);
   }
+}
+
+function missingRevision(root: string, rev: string): Error {
+  return new Error(`git revision "${rev}" does not exist in ${root}; fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${rev}).`);
 }
 
 /** Paths changed between two revisions (or a revision and the working tree when `to` is omitted). */
