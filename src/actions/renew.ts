@@ -1,11 +1,11 @@
 import * as core from '@actions/core';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { describeAutoMerge, parseAutoMerge, type AutoMergeMethod } from '../gitops/auto-merge.js';
 import { createGitHubClient, apiUrlFromEnv } from '../gitops/octokit.js';
 import { publishRenewal, type PublishRenewalResult } from '../gitops/publish-renewal.js';
-import { DEFAULT_RENEWAL_BRANCH } from '../gitops/renewal-branch.js';
+import { Git } from '../gitops/git.js';
+import { DEFAULT_RENEWAL_BRANCH, fetchRenewalBranches } from '../gitops/renewal-branch.js';
 import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { formatPlan } from '../renewal/format-plan.js';
 import { GROUPINGS, type Grouping } from '../renewal/grouping.js';
@@ -90,7 +90,7 @@ export async function run(): Promise<void> {
   try {
     const s = getSettings();
     // The renewal branches as last pushed: what they already hold is carried over, not issued again.
-    const pending = fetchRenewalBranches(s.repoDir, s.branch);
+    const pending = await fetchRenewalBranches(new Git(s.repoDir), 'origin', s.branch);
     core.startGroup('Plan and issue');
     const events: LifecycleEvent[] = [];
     const result = await renew({
@@ -203,15 +203,4 @@ async function writeSummary(result: RenewResult, published: PublishRenewalResult
     }),
   ]);
   await s.write();
-}
-
-/** Fetches the renewal branch and its per-group siblings (`<branch>-<group>`); returns their remote refs. */
-function fetchRenewalBranches(repoDir: string, branch: string): string[] {
-  try {
-    execFileSync('git', ['fetch', '--quiet', 'origin', `+refs/heads/${branch}*:refs/remotes/origin/${branch}*`], { cwd: repoDir, stdio: 'ignore' });
-  } catch {
-    return []; // no renewal branch yet
-  }
-  const refs = execFileSync('git', ['for-each-ref', '--format=%(refname)', `refs/remotes/origin/${branch}`, `refs/remotes/origin/${branch}-*`], { cwd: repoDir, encoding: 'utf8' });
-  return refs.split('\n').filter(Boolean);
 }

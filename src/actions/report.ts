@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { commitBack } from '../gitops/commit-back.js';
 import { apiUrlFromEnv, createGitHubClient } from '../gitops/octokit.js';
 import { INSTANT_FORMATS, parseInstant } from '../instant.js';
-import { generateReports, parseBusinessHours, upsertDashboardIssue, type GenerateReportsResult } from '../report/index.js';
+import { generateReports, parseBusinessHours, parseThresholdList, statusOf, upsertDashboardIssue, type GenerateReportsResult } from '../report/index.js';
 import { DEFAULT_CURSOR_FILE, forwardLedger, undeliveredLines } from '../report/siem/forward.js';
 import { reportGeneratedEvent } from '../report/report-event.js';
 import { siemEvent } from '../report/siem/siem-event.js';
@@ -24,8 +24,12 @@ export async function run(): Promise<void> {
     if (!now) throw new Error(`Input "${ReportInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
     const outDir = core.getInput(ReportInputs.OutDir) || 'reports';
     const thresholdText = core.getInput(ReportInputs.Thresholds);
-    const parts = thresholdText ? thresholdText.split(',').map((p) => Number(p.trim())) : [];
-    if (thresholdText && (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p <= 0))) throw new Error(`Input "${ReportInputs.Thresholds}" must be critical,warning,notice in days, e.g. 7,14,30; got "${thresholdText}".`);
+    let thresholds: ReturnType<typeof parseThresholdList> | undefined;
+    try {
+      thresholds = thresholdText ? parseThresholdList(thresholdText) : undefined;
+    } catch (e) {
+      throw new Error(`Input "${ReportInputs.Thresholds}": ${(e as Error).message}`);
+    }
     const businessHours = core.getInput(ReportInputs.BusinessHours);
     const token = core.getInput(ReportInputs.Token);
     if (token) core.setSecret(token);
@@ -46,7 +50,7 @@ export async function run(): Promise<void> {
         now,
         outDir,
         write: true,
-        ...(parts.length ? { thresholds: { critical: parts[0]!, warning: parts[1]!, notice: parts[2]! } } : {}),
+        ...(thresholds ? { thresholds } : {}),
         ...(businessHours ? { businessHours: parseBusinessHours(businessHours) } : {}),
         ...(reportsUrl ? { reportsUrl } : {}),
       }));
@@ -102,7 +106,9 @@ export async function run(): Promise<void> {
 
     for (const a of r.alerts) {
       const text = `${a.certificate} ${a.daysLeft < 0 ? 'has expired' : `expires in ${a.daysLeft} day(s)`} (${a.notAfter})${a.contacts.length ? `: ${a.contacts.map((c) => (c.startsWith('@') ? c : `@${c}`)).join(' ')}` : ''}`;
-      if (a.daysLeft <= (parts[0] ?? 7)) core.error(text, { title: `certops: ${a.certificate} expiring` });
+      // An error where the report says expired or critical, a warning for the rest: the same buckets as expiry.md.
+      const status = statusOf(Date.parse(a.notAfter), now.getTime(), r.report.thresholds);
+      if (status === 'expired' || status === 'critical') core.error(text, { title: `certops: ${a.certificate} expiring` });
       else core.warning(text, { title: `certops: ${a.certificate} expiring` });
     }
     let dashboardNumber = '';

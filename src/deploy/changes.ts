@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { loadManifest } from '../manifest/load-manifest.js';
 import { LOCK_FILE, loadLock, type LockEntry, type LockFile } from '../manifest/lock-file.js';
 import type { Manifest } from '../manifest/types.js';
-import { resolveRevision } from '../repo/git-revision.js';
+import { readFileAtRevision, resolveRevision } from '../repo/git-revision.js';
 import type { SelectedCertificate } from './types.js';
 
 /** GitHub's `before` for a push that created the branch: there is no earlier revision. */
@@ -45,33 +44,36 @@ export function changedTargetUse(before: Manifest, after: Manifest): string[] {
   return out.sort();
 }
 
-/** A file's bytes at a revision; undefined when the file does not exist there. */
-export function readAtRevision(repoDir: string, rev: string, path: string): Buffer | undefined {
-  const listed = git(repoDir, ['ls-tree', '--name-only', rev, '--', path]).trim();
-  if (listed === '') return undefined;
-  // Bytes, not text: an age file may be binary.
-  return execFileSync('git', ['show', `${rev}:${path}`], { cwd: repoDir, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The lock file at a revision (`since`), read once for both selecting and rolling back. */
+export interface LockAtRevision {
+  /** The commit id `since` resolved to. */
+  rev: string;
+  lock: LockFile;
 }
 
-export function readFileAtRevision(repoDir: string, rev: string, path: string): string | undefined {
-  return readAtRevision(repoDir, rev, path)?.toString('utf8');
+/**
+ * Reads and parses the lock file at `since`. Throws when `since` is not in the repository (a
+ * shallow clone: fetch with depth 0) or its lock file does not parse.
+ */
+export function lockAtRevision(repoDir: string, since: string, lockFile = LOCK_FILE): LockAtRevision {
+  const rev = resolveRevision(repoDir, since);
+  const text = readFileAtRevision(repoDir, rev, lockFile)?.toString('utf8');
+  const loaded = loadLock(text, lockFile);
+  if (loaded.findings.some((f) => f.severity === 'error') && Object.keys(loaded.lock.certificates).length === 0 && text !== undefined) {
+    throw new Error(`${lockFile} at ${since} does not parse (${loaded.findings[0]!.message}); deploy with --all or --only instead`);
+  }
+  return { rev, lock: loaded.lock };
 }
 
 /**
  * The certificates to deploy for a push from `since` to the checked-out state (`lock` and
  * `manifest` as loaded from the working tree): lock entries that changed, then certificates
- * whose targets changed. Throws when `since` is not in the repository (a shallow clone: fetch
- * with depth 0) or its lock file does not parse.
+ * whose targets changed. Throws as lockAtRevision does.
  */
-export function selectChanged(repoDir: string, since: string, lock: LockFile, manifest: Manifest, lockFile = LOCK_FILE): SelectedCertificate[] {
-  const rev = resolveRevision(repoDir, since);
-  const oldLockText = readFileAtRevision(repoDir, rev, lockFile);
-  const oldLock = loadLock(oldLockText, lockFile);
-  if (oldLock.findings.some((f) => f.severity === 'error') && Object.keys(oldLock.lock.certificates).length === 0 && oldLockText !== undefined) {
-    throw new Error(`${lockFile} at ${since} does not parse (${oldLock.findings[0]!.message}); deploy with --all or --only instead`);
-  }
-  const selected: SelectedCertificate[] = changedLockEntries(oldLock.lock, lock).map((name) => ({ name, reason: 'lock-changed' }));
-  const oldManifestText = readFileAtRevision(repoDir, rev, manifest.file);
+export function selectChanged(repoDir: string, since: string, lock: LockFile, manifest: Manifest, lockFile = LOCK_FILE, atSince = lockAtRevision(repoDir, since, lockFile)): SelectedCertificate[] {
+  const { rev, lock: oldLock } = atSince;
+  const selected: SelectedCertificate[] = changedLockEntries(oldLock, lock).map((name) => ({ name, reason: 'lock-changed' }));
+  const oldManifestText = readFileAtRevision(repoDir, rev, manifest.file)?.toString('utf8');
   const oldManifest = oldManifestText === undefined ? undefined : loadManifest(oldManifestText, manifest.file).manifest;
   if (oldManifest) {
     for (const name of changedTargetUse(oldManifest, manifest)) {
@@ -79,8 +81,4 @@ export function selectChanged(repoDir: string, since: string, lock: LockFile, ma
     }
   }
   return selected;
-}
-
-function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
 }

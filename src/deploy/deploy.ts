@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventSink } from '../events/event.js';
 import { didYouMean } from '../manifest/did-you-mean.js';
-import { LOCK_FILE, loadLock, type LockEntry, type LockFile } from '../manifest/lock-file.js';
+import { LOCK_FILE, type LockEntry, type LockFile } from '../manifest/lock-file.js';
 import type { CertificateSpec, Manifest } from '../manifest/types.js';
-import { resolveRevision } from '../repo/git-revision.js';
-import { workingTree } from '../repo/repo-files.js';
-import { isNullRevision, readAtRevision, readFileAtRevision, selectChanged } from './changes.js';
+import { readFileAtRevision } from '../repo/git-revision.js';
+import { workingTree, type RepoFiles } from '../repo/repo-files.js';
+import { isNullRevision, lockAtRevision, selectChanged, type LockAtRevision } from './changes.js';
 import { errorText } from './delivery.js';
 import { deployToTarget, summarize } from './deploy-target.js';
 import { eventsFor, type EventCertificate } from './events.js';
@@ -72,7 +72,11 @@ export class DeployInputError extends Error {
  */
 export async function deployCertificates(options: DeployOptions): Promise<DeployResult> {
   const log = options.log ?? (() => {});
-  const selected = select(options);
+  // The lock at `since`: selection by change and command-target rollbacks share one read.
+  let known: LockAtRevision | undefined;
+  const atSince = () =>
+    options.since === undefined || isNullRevision(options.since) ? undefined : (known ??= lockAtRevision(options.repoDir, options.since, options.lockFile ?? LOCK_FILE));
+  const selected = select(options, atSince);
   const result: DeployResult = { selected, deployed: [], unchanged: [], failed: [], rolledBack: [], skipped: [], ok: true };
   if (selected.length === 0) {
     log(options.since ? `no certificate changed since ${options.since}: nothing to deploy` : 'no certificate selected: nothing to deploy');
@@ -84,11 +88,12 @@ export async function deployCertificates(options: DeployOptions): Promise<Deploy
   const runDir = await mkdtemp(join(options.workDir, 'certops-deploy-'));
   const conflicts = layoutConflicts(options.manifest);
   const secrets = identitySecrets(options.identity);
+  const tree = workingTree(options.repoDir);
   try {
     for (const { name } of selected) {
       let outcomes: TargetOutcome[];
       try {
-        outcomes = await deployOne(name, options, runDir, secrets, conflicts, log);
+        outcomes = await deployOne(name, options, tree, atSince, runDir, secrets, conflicts, log);
       } catch (err) {
         // deployOne turns every expected failure into an outcome; this is the net for the rest, so the other certificates still deploy.
         const targets = options.manifest.certificates.find((c) => c.name === name)?.deploy ?? [];
@@ -115,7 +120,7 @@ export async function deployCertificates(options: DeployOptions): Promise<Deploy
   return result;
 }
 
-function select(options: DeployOptions): SelectedCertificate[] {
+function select(options: DeployOptions, atSince: () => LockAtRevision | undefined): SelectedCertificate[] {
   const { manifest, lock } = options;
   const withTargets = (c: CertificateSpec) => c.deploy.length > 0;
   if (options.all) return manifest.certificates.filter(withTargets).map((c) => ({ name: c.name, reason: 'all' }));
@@ -132,7 +137,7 @@ function select(options: DeployOptions): SelectedCertificate[] {
   if (options.since !== undefined) {
     if (isNullRevision(options.since)) return manifest.certificates.filter(withTargets).map((c) => ({ name: c.name, reason: 'all' }));
     try {
-      return selectChanged(options.repoDir, options.since, lock, manifest, options.lockFile ?? LOCK_FILE);
+      return selectChanged(options.repoDir, options.since, lock, manifest, options.lockFile ?? LOCK_FILE, atSince()!);
     } catch (err) {
       throw new DeployInputError(errorText(err));
     }
@@ -150,6 +155,8 @@ function skipReason(name: string, options: DeployOptions): string {
 async function deployOne(
   name: string,
   options: DeployOptions,
+  tree: RepoFiles,
+  atSince: () => LockAtRevision | undefined,
   runDir: string,
   secrets: readonly string[],
   conflicts: Map<string, string>,
@@ -169,7 +176,7 @@ async function deployOne(
   const fromLock: EventCertificate = { subject: `CN=${spec.commonName ?? spec.dnsNames[0] ?? name}`, serial: entry.serial, issuerDN: entry.issuerDN, notAfter: entry.notAfter };
   let material: DeployMaterial;
   try {
-    material = await loadMaterial(name, entry, (p) => workingTree(options.repoDir).read(p), options.identity, spec);
+    material = await loadMaterial(name, entry, (p) => tree.read(p), options.identity, spec);
   } catch (err) {
     return report(spec.deploy.map((t) => failedPrepare(name, t, `${errorText(err)}; nothing was changed`, started)), fromLock, options, log);
   }
@@ -188,7 +195,7 @@ async function deployOne(
     env: options.env ?? process.env,
     secret: options.secret ?? ((n) => process.env[n]),
     secrets,
-    previous: () => (previous ??= loadPrevious(name, options)),
+    previous: () => (previous ??= loadPrevious(name, options, atSince)),
   };
   if (options.sshProgram) context.sshProgram = options.sshProgram;
 
@@ -249,27 +256,12 @@ function failedPrepare(certificate: string, target: string, detail: string, star
   return outcome;
 }
 
-/** The lock file at `since`, read once per run (several command targets may roll back). */
-const locksAtSince = new WeakMap<DeployOptions, { rev: string; lock: LockFile }>();
-
-function lockAtSince(options: DeployOptions, since: string): { rev: string; lock: LockFile } {
-  let known = locksAtSince.get(options);
-  if (!known) {
-    const rev = resolveRevision(options.repoDir, since);
-    const lockFile = options.lockFile ?? LOCK_FILE;
-    known = { rev, lock: loadLock(readFileAtRevision(options.repoDir, rev, lockFile), lockFile).lock };
-    locksAtSince.set(options, known);
-  }
-  return known;
-}
-
 /** The certificate that `since` had for `name`: what a command target is rolled back to. */
-async function loadPrevious(name: string, options: DeployOptions): Promise<DeployMaterial | undefined> {
-  if (options.since === undefined || isNullRevision(options.since)) return undefined;
-  const { rev, lock } = lockAtSince(options, options.since);
-  const entry: LockEntry | undefined = lock.certificates[name];
-  if (!entry || entry.sha256 === options.lock.certificates[name]?.sha256) return undefined;
-  return loadMaterial(name, entry, (p) => readAtRevision(options.repoDir, rev, p), options.identity);
+async function loadPrevious(name: string, options: DeployOptions, atSince: () => LockAtRevision | undefined): Promise<DeployMaterial | undefined> {
+  const known = atSince();
+  const entry: LockEntry | undefined = known?.lock.certificates[name];
+  if (!known || !entry || entry.sha256 === options.lock.certificates[name]?.sha256) return undefined;
+  return loadMaterial(name, entry, (p) => readFileAtRevision(options.repoDir, known.rev, p), options.identity);
 }
 
 /**

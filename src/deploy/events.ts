@@ -1,5 +1,5 @@
 import { colonSerial, eventType, type LifecycleEvent, type LifecycleEventKind } from '../events/event.js';
-import { oneLine } from './material.js';
+import { oneLineDn } from '../pki/certificate-info.js';
 import type { TargetOutcome } from './types.js';
 
 export interface EventProvenance {
@@ -25,9 +25,9 @@ export function eventsFor(outcome: TargetOutcome, certificate: EventCertificate 
     const event: LifecycleEvent = {
       timestamp: now.toISOString(),
       event_type: eventType(kind),
-      certificate_subject: certificate ? oneLine(certificate.subject) : '',
+      certificate_subject: certificate ? oneLineDn(certificate.subject) : '',
       certificate_serial: certificate ? colonSerial(certificate.serial) : '',
-      issuer: certificate ? oneLine(certificate.issuerDN) : '',
+      issuer: certificate ? oneLineDn(certificate.issuerDN) : '',
       expiration_date: certificate?.notAfter ?? '',
       deployment_status: status,
       target_systems: [outcome.target],

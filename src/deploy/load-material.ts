@@ -1,6 +1,7 @@
 import { AgeError, decryptPrivateKey } from '../keys/age.js';
 import type { LockEntry } from '../manifest/lock-file.js';
 import type { CertificateSpec } from '../manifest/types.js';
+import { staysInRepo } from '../repo/repo-path.js';
 import { errorText } from './delivery.js';
 import { DeployMaterial } from './material.js';
 
@@ -15,7 +16,7 @@ export type RepoReader = (path: string) => Buffer | undefined;
 export async function loadMaterial(name: string, entry: LockEntry, read: RepoReader, identity: string, spec?: CertificateSpec): Promise<DeployMaterial> {
   for (const path of [entry.certificate, entry.key]) {
     // The lock comes from a pull request: it must not make the deploy read files outside the repository.
-    if (path.startsWith('/') || path.split(/[\\/]/).includes('..')) throw new Error(`the lock file names "${path}" for ${name}, which is outside the repository`);
+    if (!staysInRepo(path)) throw new Error(`the lock file names "${path}" for ${name}, which is outside the repository`);
   }
   const certBytes = read(entry.certificate);
   if (!certBytes) throw new Error(`${entry.certificate}, named in the lock file for ${name}, does not exist`);

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, type X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
-import { describeCertificate, readCertificateChain } from '../pki/certificate-info.js';
+import { describeCertificate, oneLineDn, readCertificateChain } from '../pki/certificate-info.js';
 import { toPem } from '../pki/pem.js';
 
 /** The files a target can receive. `combined` is haproxy's form: leaf, chain, then the key, in one file. */
@@ -111,7 +111,7 @@ export class DeployMaterial {
     let child = this.leaf;
     this.chain.forEach((parent, i) => {
       if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) {
-        out.push(`chain certificate ${i + 1} (${oneLine(parent.subject)}) did not issue the certificate before it (${oneLine(child.subject)}): the file must list leaf, then each issuer in order`);
+        out.push(`chain certificate ${i + 1} (${oneLineDn(parent.subject)}) did not issue the certificate before it (${oneLineDn(child.subject)}): the file must list leaf, then each issuer in order`);
       }
       child = parent;
     });
@@ -140,8 +140,4 @@ function isIpLiteral(text: string): boolean {
 
 function cnOf(subject: string): string | undefined {
   return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1];
-}
-
-export function oneLine(dn: string): string {
-  return dn.split('\n').join(', ');
 }

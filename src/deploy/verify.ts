@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { describeCertificate, readCertificateChain } from '../pki/certificate-info.js';
+import { describeCertificate, oneLineDn, readCertificateChain } from '../pki/certificate-info.js';
 import { errorText } from './delivery.js';
-import { oneLine, type DeployMaterial } from './material.js';
+import type { DeployMaterial } from './material.js';
 import { parseAddress, probeTls, type ServedChain, type TlsAddress } from './tls-probe.js';
 
 /** The certificate a server should present. */
@@ -133,7 +133,7 @@ export function judge(served: ServedChain, expect: Expectation, other?: Expectat
   if (leaf.sha256 !== expect.leafSha256) {
     const info = describeCertificate(leaf.x509);
     const which = other && leaf.sha256 === other.leafSha256 ? `${other.label}` : 'another certificate';
-    return `serves ${which} (sha256 ${short(leaf.sha256)}, serial ${info.serial}, ${oneLine(info.subject) || 'no subject'}) instead of ${expect.label} (sha256 ${short(expect.leafSha256)})`;
+    return `serves ${which} (sha256 ${short(leaf.sha256)}, serial ${info.serial}, ${oneLineDn(info.subject) || 'no subject'}) instead of ${expect.label} (sha256 ${short(expect.leafSha256)})`;
   }
   for (const [i, wanted] of expect.chainSha256.entries()) {
     const got = rest[i];
@@ -141,7 +141,7 @@ export function judge(served: ServedChain, expect: Expectation, other?: Expectat
       return `serves ${expect.label}, but its chain is incomplete: ${i} of the ${expect.chainSha256.length} chain certificate${expect.chainSha256.length === 1 ? '' : 's'} deployed ${i === 1 ? 'is' : 'are'} sent (point the server at the fullchain file)`;
     }
     if (got.sha256 !== wanted) {
-      return `serves ${expect.label}, but chain certificate ${i + 1} is ${oneLine(got.x509.subject)} (sha256 ${short(got.sha256)}), not the one deployed (sha256 ${short(wanted)})`;
+      return `serves ${expect.label}, but chain certificate ${i + 1} is ${oneLineDn(got.x509.subject)} (sha256 ${short(got.sha256)}), not the one deployed (sha256 ${short(wanted)})`;
     }
     const child = i === 0 ? leaf : rest[i - 1]!;
     if (!child.x509.checkIssued(got.x509) || !child.x509.verify(got.x509.publicKey)) {

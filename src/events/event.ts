@@ -54,3 +54,22 @@ export function colonSerial(hex: string): string {
 export function eventType(kind: LifecycleEventKind): LifecycleEvent['event_type'] {
   return `certificate_${kind}`;
 }
+
+/** An event about no issued certificate (a policy violation, a report run): the certificate fields stay empty. */
+export function eventWithoutCertificate(kind: LifecycleEventKind, fields: { now: Date; certificate: string; actor: string; runUrl: string; commit?: string; message: string }): LifecycleEvent {
+  return {
+    timestamp: fields.now.toISOString(),
+    event_type: eventType(kind),
+    certificate_subject: '',
+    certificate_serial: '',
+    issuer: '',
+    expiration_date: '',
+    deployment_status: 'n/a',
+    target_systems: [],
+    certificate: fields.certificate,
+    actor: fields.actor,
+    run_url: fields.runUrl,
+    ...(fields.commit ? { commit: fields.commit } : {}),
+    message: fields.message,
+  };
+}

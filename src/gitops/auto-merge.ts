@@ -42,7 +42,8 @@ export type AutoMergeResult =
 
 // Only what the result needs is selected: every extra field is one more thing a GitHub Enterprise
 // Server of another version might not have.
-const ENABLE_AUTO_MERGE = `mutation certopsEnableAutoMerge($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
+/** The mutation enableAutoMerge sends; exported so the GitHub double's schema check can be shown it. */
+export const ENABLE_AUTO_MERGE = `mutation certopsEnableAutoMerge($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
   enablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod }) {
     pullRequest {
       id

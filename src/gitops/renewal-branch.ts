@@ -126,3 +126,18 @@ export async function createOrUpdateRenewalBranch(options: RenewalBranchOptions)
     await rm(scratch, { recursive: true, force: true });
   }
 }
+
+/**
+ * Fetches the renewal branch and its per-group siblings (`<branch>-<group>`) from `remote`
+ * (non-interactively, as every Git call); returns their remote-tracking refs, none when there is
+ * no renewal branch yet.
+ */
+export async function fetchRenewalBranches(git: Git, remote: string, branch: string): Promise<string[]> {
+  try {
+    await git.fetch(remote, [`+refs/heads/${branch}*:refs/remotes/${remote}/${branch}*`]);
+  } catch {
+    return [];
+  }
+  const refs = (await git.exec(['for-each-ref', '--format=%(refname)', `refs/remotes/${remote}/${branch}`, `refs/remotes/${remote}/${branch}-*`])).stdout;
+  return refs.split('\n').filter(Boolean);
+}

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { IssuerSpec } from '../manifest/types.js';
-import { parseSubjectAltName, readCertificateChain } from '../pki/certificate-info.js';
+import { oneLineDn, parseSubjectAltName, readCertificateChain } from '../pki/certificate-info.js';
 import { canonicalIpAddress, readCsr } from '../pki/csr.js';
 import { toPem } from '../pki/pem.js';
 import { loadPublicKey, samePublicKey } from '../pki/private-key.js';
@@ -91,7 +91,7 @@ export class CfsslIssuer implements Issuer {
       const cas = readCertificateChain(this.#options.caCertificatePem);
       const signer = cas[0]!;
       if (!leaf.checkIssued(signer) || !leaf.verify(signer.publicKey)) {
-        throw new Error(`the configured caCertificate (${oneLine(signer.subject)}) did not sign the certificate cfssl returned (issuer ${oneLine(leaf.issuer)}): point caCertificate at the CA that cfssl serve uses`);
+        throw new Error(`the configured caCertificate (${oneLineDn(signer.subject)}) did not sign the certificate cfssl returned (issuer ${oneLineDn(leaf.issuer)}): point caCertificate at the CA that cfssl serve uses`);
       }
       for (const ca of cas) chain.push(toPem('CERTIFICATE', ca.raw));
     }
@@ -174,8 +174,4 @@ function describeFetchError(err: unknown): string {
 function snippet(text: string): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > 200 ? `${one.slice(0, 200)}...` : one || '(empty body)';
-}
-
-function oneLine(dn: string): string {
-  return dn.split('\n').join(', ');
 }

@@ -1,4 +1,4 @@
-import { describeCertificate, readCertificateChain } from '../pki/certificate-info.js';
+import { describeCertificate, oneLineDn, readCertificateChain } from '../pki/certificate-info.js';
 import type { LockEntry } from './lock-file.js';
 import { specHash } from './spec-hash.js';
 import type { CertificateSpec } from './types.js';
@@ -25,7 +25,7 @@ export function lockEntryFor(input: LockEntryInput): LockEntry {
     notBefore: leaf.notBefore.toISOString(),
     notAfter: leaf.notAfter.toISOString(),
     issuer: input.spec.issuer,
-    issuerDN: leaf.issuerDN.split('\n').join(', '),
+    issuerDN: oneLineDn(leaf.issuerDN),
     certificate: input.certificatePath,
     key: input.keyPath,
     specHash: specHash(input.spec),

@@ -44,7 +44,7 @@ export interface LockLoad {
   positions?: PositionIndex;
 }
 
-export function emptyLock(): LockFile {
+function emptyLock(): LockFile {
   return { version: 1, certificates: {} };
 }
 

@@ -63,6 +63,11 @@ export function describeCertificate(x509: X509Certificate): CertificateInfo {
   };
 }
 
+/** A distinguished name as node:crypto gives it (one attribute a line), on one line. */
+export function oneLineDn(dn: string): string {
+  return dn.split('\n').join(', ');
+}
+
 /** Serial as lower-case hex with no separators and no leading zeros. */
 export function normalizeSerial(serial: string): string {
   const hex = serial.replace(/[:\s]/g, '').toLowerCase().replace(/^0+(?=.)/, '');

@@ -111,7 +111,7 @@ function sanExtension(ext: x509.Extension | null): x509.SubjectAlternativeNameEx
 }
 
 /** The SAN entries of a parsed extension, sorted into certops' four lists. */
-export function generalNames(ext: x509.SubjectAlternativeNameExtension | null): Omit<ParsedCsr, 'publicKey' | 'commonName'> {
+function generalNames(ext: x509.SubjectAlternativeNameExtension | null): Omit<ParsedCsr, 'publicKey' | 'commonName'> {
   const out = { dnsNames: [] as string[], ipAddresses: [] as string[], uris: [] as string[], emailAddresses: [] as string[] };
   for (const name of ext?.names.items ?? []) {
     if (name.type === 'dns') out.dnsNames.push(name.value);

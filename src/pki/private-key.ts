@@ -131,7 +131,7 @@ export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
 }
 
 /** WebCrypto algorithm for importing a key, and the signature algorithm certops signs with it. */
-export function webCryptoAlgorithms(kind: KeyType): { importAlgorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm; signingAlgorithm: Algorithm | EcdsaParams } {
+function webCryptoAlgorithms(kind: KeyType): { importAlgorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm; signingAlgorithm: Algorithm | EcdsaParams } {
   switch (kind.algorithm) {
     case 'RSA':
       // PKCS#1 v1.5 with SHA-256: what every TLS stack and CA accepts; PSS certificates are not.

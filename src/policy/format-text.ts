@@ -20,7 +20,7 @@ export function formatText(result: Pick<LintResult, 'findings' | 'counts'> & Par
   return `${lines.join('\n')}\n`;
 }
 
-export function findingLine(f: Finding): string {
+function findingLine(f: Finding): string {
   // One finding, one line: a message with a newline would break tools that read the report per line.
   const message = f.message.replace(/\s*\r?\n\s*/g, ' ');
   return `${f.file}:${f.line}:${f.column} ${f.severity} ${f.ruleId} ${message}`;

@@ -4,7 +4,7 @@ const cache = new Map<string, RegExp>();
  * Glob to RegExp: `*` matches within one segment, `**` across segments, `?` one character.
  * Segments are split by `/` for paths; names and DNS labels have none, so `*` spans them whole.
  */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let re = cache.get(glob);
   if (!re) {
     let src = '';

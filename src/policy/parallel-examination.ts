@@ -3,12 +3,11 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PEM_BLOCK_SOURCE, parsePem } from '../pki/pem.js';
+import { PEM_BLOCK_SOURCE } from '../pki/pem.js';
 import { LS_FILES_ARGS, lsFilesOutput, type RepoFiles } from '../repo/repo-files.js';
-import { staysInRepo } from '../repo/repo-path.js';
 import { createSafeReader } from '../repo/safe-read.js';
 import { createCertificateExaminer, type ChainFacts } from './certificate-examiner.js';
-import { SCANNER_LIB, type FileFacts, type ScanFacts } from './file-facts.js';
+import { readCaCertificate, SCANNER_LIB, type FileFacts, type ScanFacts } from './file-facts.js';
 import { createFileScanner } from './file-scan.js';
 
 /**
@@ -126,31 +125,16 @@ function lockPaths(lockText: string): Map<string, boolean> {
         continue;
       }
     }
-    // Paths out of the repository are the rule's to report; no child reads them.
-    if (staysInRepo(value)) jobs.set(value, jobs.get(value) === true || m[1] === 'certificate');
+    jobs.set(value, jobs.get(value) === true || m[1] === 'certificate');
   }
   return jobs;
 }
 
 /** CA certificates the manifest's issuers may name, by a scan of its text: the first CERTIFICATE block of each file. */
 function candidateCas(repo: RepoFiles, manifestText: string): Buffer[] {
-  const ders: Buffer[] = [];
-  const seen = new Set<string>();
-  for (const m of manifestText.matchAll(/\b(?:caCertificate|certificate)\s*:\s*["']?([^\s"',{}[\]#]+)/g)) {
-    const path = m[1]!;
-    if (seen.has(path) || seen.size >= MAX_CANDIDATE_CAS) continue;
-    seen.add(path);
-    const pem = repo.readText(path);
-    const der = pem ? parsePem(pem).find((b) => b.label === 'CERTIFICATE')?.der : undefined;
-    if (!der) continue;
-    try {
-      new X509Certificate(der);
-    } catch {
-      continue;
-    }
-    ders.push(der);
-  }
-  return ders;
+  const paths = new Set<string>();
+  for (const m of manifestText.matchAll(/\b(?:caCertificate|certificate)\s*:\s*["']?([^\s"',{}[\]#]+)/g)) if (paths.size < MAX_CANDIDATE_CAS) paths.add(m[1]!);
+  return [...paths].flatMap((path) => readCaCertificate(repo, path)?.raw ?? []);
 }
 
 /** Blocks this thread for a few milliseconds without spinning. */

@@ -1,4 +1,4 @@
-import { eventType, type LifecycleEvent } from '../events/event.js';
+import { eventWithoutCertificate, type LifecycleEvent } from '../events/event.js';
 import type { Finding } from '../findings.js';
 
 export interface ViolationContext {
@@ -25,21 +25,7 @@ export function newViolationEvents(findings: readonly Finding[], recorded: reado
     const certificate = f.certificate ?? '';
     if (known.has(key(certificate, message))) continue;
     known.add(key(certificate, message));
-    events.push({
-      timestamp: ctx.now.toISOString(),
-      event_type: eventType('policy_violation'),
-      certificate_subject: '',
-      certificate_serial: '',
-      issuer: '',
-      expiration_date: '',
-      deployment_status: 'n/a',
-      target_systems: [],
-      certificate,
-      actor: ctx.actor,
-      run_url: ctx.runUrl,
-      ...(ctx.commit ? { commit: ctx.commit } : {}),
-      message,
-    });
+    events.push(eventWithoutCertificate('policy_violation', { ...ctx, certificate, message }));
   }
   return events;
 }

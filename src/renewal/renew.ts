@@ -8,7 +8,7 @@ import { LOCK_FILE, loadLock, serializeLock, type LockEntry, type LockFile } fro
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { retiredKeyPins, type CertificateSpec, type Manifest } from '../manifest/types.js';
 import { runLint, type LintResult } from '../policy/lint.js';
-import { readFileAtRevision } from '../repo/git-revision.js';
+import { catFiles, readFileAtRevision } from '../repo/git-revision.js';
 import { resolveRepoPath } from '../repo/repo-path.js';
 import { workingTree } from '../repo/repo-files.js';
 import { createIssuer } from './issuer-factory.js';
@@ -117,15 +117,15 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
   const result: RenewResult = { manifest, plan, renewed: [], failed: [], removed: [], changedPaths: [], manifestFindings };
   if (options.dryRun) return result;
 
-  const pending = (options.pendingRevisions ?? []).flatMap((rev) => pendingState(options.repoDir, rev, manifest, options.now) ?? []);
-  const specs = new Map(manifest.certificates.map((c) => [c.name, c]));
   const due = plan.certificates.filter((c) => c.due);
+  const pending = (options.pendingRevisions ?? []).map((rev) => carriedFrom(options.repoDir, rev, manifest, options.now, due));
+  const specs = new Map(manifest.certificates.map((c) => [c.name, c]));
   const newLock: LockFile = { version: 1, certificates: { ...lock.certificates } };
   const writes = new Map<string, string>();
 
   const outcomes = await settleWithConcurrency(due, options.concurrency ?? 4, async (planned) => {
     const spec = specs.get(planned.name)!;
-    const carried = pending.map((p) => p.carry(planned, spec)).find((c) => c !== undefined);
+    const carried = pending.find((p) => p.has(planned.name))?.get(planned.name);
     if (carried) return { planned, spec, ...carried, carried: true, keyReused: false };
     const issuer = await issuers.get(spec.issuer);
     const existing = lock.certificates[spec.name];
@@ -278,25 +278,35 @@ async function fetchAriWindows(
   return windows;
 }
 
-/** The renewal branch as pushed: its lock, planned again, says which renewals are still good. */
-function pendingState(repoDir: string, rev: string, manifest: Manifest, now: Date) {
+/**
+ * What the renewal branch as pushed already holds for the due certificates: its lock, planned
+ * again, says which of its renewals are still good; their files are read in one git process.
+ */
+function carriedFrom(repoDir: string, rev: string, manifest: Manifest, now: Date, due: readonly PlannedCertificate[]): Map<string, CarriedRenewal> {
+  const carried = new Map<string, CarriedRenewal>();
   const text = readFileAtRevision(repoDir, rev, LOCK_FILE)?.toString('utf8');
-  if (text === undefined) return undefined;
+  if (text === undefined) return carried;
   const { lock } = loadLock(text, LOCK_FILE);
   const pendingPlan = planRenewals({ certificates: manifest.certificates, lock, now, retiredKeys: retiredKeyPins(manifest) });
   const stillGood = new Set(pendingPlan.certificates.filter((c) => !c.due).map((c) => c.name));
-  return {
-    carry(planned: PlannedCertificate, spec: CertificateSpec): { entry: LockEntry; files: { path: string; content: string }[] } | undefined {
-      if (planned.reason === 'forced' || !stillGood.has(spec.name)) return undefined;
-      const entry = lock.certificates[spec.name]!;
-      const paths = certificatePaths(spec.name);
-      if (entry.certificate !== paths.certificate || entry.key !== paths.key) return undefined;
-      const cert = readFileAtRevision(repoDir, rev, paths.certificate)?.toString('utf8');
-      const key = readFileAtRevision(repoDir, rev, paths.key)?.toString('utf8');
-      if (cert === undefined || key === undefined) return undefined;
-      return { entry, files: [{ path: paths.certificate, content: cert }, { path: paths.key, content: key }] };
-    },
-  };
+  const candidates = due.flatMap((planned) => {
+    const entry = lock.certificates[planned.name];
+    const paths = certificatePaths(planned.name);
+    if (planned.reason === 'forced' || !stillGood.has(planned.name) || !entry || entry.certificate !== paths.certificate || entry.key !== paths.key) return [];
+    return [{ name: planned.name, entry, paths }];
+  });
+  const files = catFiles(repoDir, candidates.flatMap((c) => [`${rev}:${c.paths.certificate}`, `${rev}:${c.paths.key}`]));
+  candidates.forEach((c, i) => {
+    const cert = files[2 * i];
+    const key = files[2 * i + 1];
+    if (cert && key) carried.set(c.name, { entry: c.entry, files: [{ path: c.paths.certificate, content: cert.toString('utf8') }, { path: c.paths.key, content: key.toString('utf8') }] });
+  });
+  return carried;
+}
+
+interface CarriedRenewal {
+  entry: LockEntry;
+  files: { path: string; content: string }[];
 }
 
 function event(kind: 'issued' | 'renewed' | 'renewal_failed', spec: CertificateSpec, entry: LockEntry | undefined, options: RenewOptions, message: string): LifecycleEvent {

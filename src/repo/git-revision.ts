@@ -18,20 +18,34 @@ export function readDirAtRevision(root: string, rev: string, dir: string): Map<s
     .map((line) => /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ object: m[1]!, path: m[2]! }));
-  const files = new Map<string, string>();
-  if (blobs.length === 0) return files;
-  const out = execFileSync('git', ['cat-file', '--batch'], { cwd: root, input: blobs.map((b) => `${b.object}\n`).join(''), maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
-  // Per object: "<object> blob <size>\n", the content, "\n".
+  const contents = catFiles(root, blobs.map((b) => b.object));
+  return new Map(blobs.map((b, i) => [b.path, contents[i]!.toString('utf8')]));
+}
+
+/**
+ * Objects by name (`<object id>` or `<rev>:<path>`), read by one `git cat-file --batch`
+ * whatever their number; undefined for a name git does not find.
+ */
+export function catFiles(root: string, names: readonly string[]): (Buffer | undefined)[] {
+  if (names.length === 0) return [];
+  if (names.some((n) => n.includes('\n'))) throw new Error('git object names cannot hold a newline');
+  const out = execFileSync('git', ['cat-file', '--batch'], { cwd: root, input: names.map((n) => `${n}\n`).join(''), maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Per name: "<object> <type> <size>\n", the content, "\n"; or "<name> missing\n".
   let at = 0;
-  for (const blob of blobs) {
+  return names.map((name) => {
     const eol = out.indexOf(10, at);
-    const header = /^([0-9a-f]+) blob (\d+)$/.exec(out.subarray(at, eol).toString('latin1'));
-    if (!header || header[1] !== blob.object) throw new Error(`git cat-file gave an unexpected answer for ${rev}:${blob.path}`);
-    const size = Number(header[2]);
-    files.set(blob.path, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
-    at = eol + 1 + size + 1;
-  }
-  return files;
+    const header = out.subarray(at, eol).toString('latin1');
+    at = eol + 1;
+    const found = /^[0-9a-f]+ \w+ (\d+)$/.exec(header);
+    if (!found) {
+      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) return undefined;
+      throw new Error(`git cat-file gave an unexpected answer for ${name}: ${header}`);
+    }
+    const size = Number(found[1]);
+    const content = out.subarray(at, at + size);
+    at += size + 1;
+    return content;
+  });
 }
 
 /** Resolves a revision to its commit id; throws with a clear message when it does not exist. */

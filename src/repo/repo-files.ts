@@ -1,8 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { join, relative, sep } from 'node:path';
 import { createSafeReader } from './safe-read.js';
 
 /** Read access to a repository's files, by repository-relative path with `/` separators. */
@@ -11,7 +9,6 @@ export interface RepoFiles {
   root: string;
   read(path: string): Buffer | undefined;
   readText(path: string): string | undefined;
-  exists(path: string): boolean;
   /** Every file that belongs to the repository (tracked and untracked, less what .gitignore excludes). */
   list(): string[];
 }
@@ -31,7 +28,6 @@ export function workingTree(root: string): RepoFiles {
     root,
     read: (p) => reader.read(p),
     readText: (p) => reader.read(p)?.toString('utf8'),
-    exists: (p) => reader.exists(p),
     list: () => (listed ??= listFiles(root)),
   };
 }
@@ -64,7 +60,6 @@ export function withReadCache(files: RepoFiles): RepoFiles {
     root: files.root,
     read,
     readText: (p) => read(p)?.toString('utf8'),
-    exists: (p) => cache.has(p) || files.exists(p),
     list: () => files.list(),
   };
 }
@@ -89,10 +84,10 @@ function listFiles(root: string): string[] {
   } catch {
     const files: string[] = [];
     const walk = (dir: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         if (entry.isDirectory()) {
-          if (!SKIP_DIRS.has(entry.name)) walk(join(dir, entry.name));
-        } else if (entry.isFile()) files.push(relative(root, join(dir, entry.name)).split(sep).join('/'));
+          if (!SKIP_DIRS.has(entry.name)) walk(path.join(dir, entry.name));
+        } else if (entry.isFile()) files.push(path.relative(root, path.join(dir, entry.name)).split(path.sep).join('/'));
       }
     };
     walk(root);

@@ -12,8 +12,6 @@ export interface SafeReadLib {
 export interface SafeReader {
   /** The file's bytes, or undefined when it is missing, not a regular file, or not safely inside the repository. */
   read(file: string): Buffer | undefined;
-  /** Whether read would find a regular file there. */
-  exists(file: string): boolean;
 }
 
 /**
@@ -31,16 +29,20 @@ export function createSafeReader(lib: SafeReadLib): SafeReader {
   const { fs: files, path: paths, root } = lib;
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = files.constants;
   const realDirs = new Set<string>();
+  // No exception for a missing entry, which is common (a lock naming files not committed yet); other errors count as missing.
+  const lstat = (rel: string) => {
+    try {
+      return files.lstatSync(paths.join(root, rel), { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  };
   const isRealDir = (dir: string): boolean => {
     if (dir === '' || realDirs.has(dir)) return true;
     const slash = dir.lastIndexOf('/');
     if (!isRealDir(slash === -1 ? '' : dir.slice(0, slash))) return false;
-    try {
-      // lstat: a symbolic link is not a directory, whatever it points at.
-      if (!files.lstatSync(paths.join(root, dir)).isDirectory()) return false;
-    } catch {
-      return false;
-    }
+    // lstat: a symbolic link is not a directory, whatever it points at.
+    if (lstat(dir)?.isDirectory() !== true) return false;
     realDirs.add(dir);
     return true;
   };
@@ -67,15 +69,6 @@ export function createSafeReader(lib: SafeReadLib): SafeReader {
         return undefined;
       } finally {
         files.closeSync(fd);
-      }
-    },
-    exists(file) {
-      const rel = file === '' ? undefined : inside(file);
-      if (rel === undefined) return false;
-      try {
-        return files.lstatSync(paths.join(root, rel)).isFile();
-      } catch {
-        return false;
       }
     },
   };

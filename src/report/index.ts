@@ -2,9 +2,9 @@
 export { generateReports, type GenerateReportsOptions, type GenerateReportsResult } from './generate-reports.js';
 export { changedFiles, writeReportFiles, type ReportFile } from './changed-files.js';
 export { ReportInputError } from './repo-state.js';
-export { DEFAULT_THRESHOLDS, resolveThresholds, ThresholdError, type ExpiryStatus, type Thresholds } from './status.js';
+export { DEFAULT_THRESHOLDS, parseThresholdList, resolveThresholds, statusOf, ThresholdError, type ExpiryStatus, type Thresholds } from './status.js';
 export { buildExpiryReport, expiryAlerts, EXPIRY_SCHEMA_URL, type ExpiryAlert, type ExpiryEntry, type ExpiryReport } from './expiry-model.js';
-export { appendEvents, chainAfter, LEDGER_FILE, readLedgerEntries, rebaseLedger, type AppendResult, type LedgerEntry } from './ledger-file.js';
+export { appendEvents, chainAfter, LEDGER_FILE, readLedgerEntries, type AppendResult, type LedgerEntry } from './ledger-file.js';
 export { GENESIS_PREV, lineDigest } from './ledger-line.js';
 export { inspectLedger, verifyLedger, type LedgerAnchor, type LedgerVerification } from './ledger-verify.js';
 export { LedgerSink } from './ledger-sink.js';

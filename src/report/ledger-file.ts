@@ -96,19 +96,3 @@ export function readLedgerEntries(text: string): LedgerEntry[] {
   }
   return entries;
 }
-
-/**
- * Replays the events `ours` added after the lines it shares with `theirs` onto `theirs`: what a
- * rebase of the ledger must do when two runs appended to it at once (each appended line depends
- * on the one before, so a textual merge cannot be right). Returns the merged text and how many
- * events were replayed.
- */
-export function rebaseLedger(theirs: string, ours: string): { text: string; replayed: number } {
-  const a = theirs === '' ? [] : theirs.replace(/\n$/, '').split('\n');
-  const b = ours === '' ? [] : ours.replace(/\n$/, '').split('\n');
-  let common = 0;
-  while (common < a.length && common < b.length && a[common] === b[common]) common++;
-  const mine = readLedgerEntries(b.slice(common).join('\n')).map((e) => e.event);
-  const base = theirs === '' || theirs.endsWith('\n') ? theirs : `${theirs}\n`;
-  return { text: base + chainAfter(base, mine).chunk, replayed: mine.length };
-}

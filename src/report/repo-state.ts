@@ -4,8 +4,9 @@ import { LOCK_FILE, loadLock, type LockFile } from '../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import type { Manifest } from '../manifest/types.js';
 import type { LoadedSources } from '../policy/lint.js';
-import { describeCertificate, readCertificateChain } from '../pki/certificate-info.js';
+import { describeCertificate, oneLineDn, readCertificateChain } from '../pki/certificate-info.js';
 import { workingTree } from '../repo/repo-files.js';
+import { staysInRepo } from '../repo/repo-path.js';
 import type { CertificateDir } from './expiry-model.js';
 import { LEDGER_FILE } from './ledger-file.js';
 import { lockLines, manifestLines } from './source-lines.js';
@@ -75,7 +76,7 @@ export function readRepoState(repoDir: string, options: RepoStateOptions = {}): 
           serial: info.serial,
           notBefore: info.notBefore,
           notAfter: info.notAfter,
-          issuerDN: info.issuerDN.split('\n').join(', '),
+          issuerDN: oneLineDn(info.issuerDN),
           ...(cn ? { commonName: cn } : {}),
           names: [...info.dnsNames, ...info.ipAddresses, ...info.uris, ...info.emailAddresses],
         };
@@ -98,7 +99,8 @@ export function readRepoState(repoDir: string, options: RepoStateOptions = {}): 
     loaded: { manifest: loaded, lock: lockLoad },
     // existsSync: no exception for a missing file, which statSync would throw thousands of times.
     // Joined by hand: path.join costs as much as the check itself when called for every certificate.
-    fileExists: (path) => existsSync(`${repoDir}/${path}`),
+    // A lock path out of the repository (a lint error) is never linked, whatever is there.
+    fileExists: (path) => staysInRepo(path) && existsSync(`${repoDir}/${path}`),
   };
 }
 

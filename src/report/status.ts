@@ -58,6 +58,15 @@ export function resolveThresholds(given: Partial<Thresholds> = {}): Thresholds {
   return t;
 }
 
+/** `critical,warning,notice` in days, as the CLI and the report action take them. */
+export function parseThresholdList(text: string): Pick<Thresholds, 'critical' | 'warning' | 'notice'> {
+  const parts = text.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p <= 0)) {
+    throw new ThresholdError(`thresholds must be three positive day counts, critical,warning,notice (e.g. 7,14,30); got "${text}".`);
+  }
+  return { critical: parts[0]!, warning: parts[1]!, notice: parts[2]! };
+}
+
 /** Whole days left, rounded down: 0.5 days left is 0, half a day past expiry is -1. */
 export function daysLeft(notAfterMs: number, nowMs: number): number {
   return Math.floor((notAfterMs - nowMs) / DAY_MS);

@@ -50,7 +50,6 @@ describe('deploy through a command target', () => {
   let workDir = '';
   let first: Leaf, renewed: Leaf;
   let commitFirst = '';
-  let commitRenewed = '';
 
   before(() => {
     if (!findProgram('openssl') || !findProgram('age')) return;
@@ -66,7 +65,7 @@ describe('deploy through a command target', () => {
     repo.setCertificate('api', first);
     commitFirst = repo.commit('issue');
     repo.setCertificate('api', renewed);
-    commitRenewed = repo.commit('renew');
+    repo.commit('renew');
   });
 
   after(() => {
@@ -157,7 +156,6 @@ describe('deploy through a command target', () => {
   it('leaves no key file behind', async (t) => {
     if (!ready(t)) return;
     assert.deepEqual(findKeyCopies([workDir, tmpdir()], [first.keyPem, renewed.keyPem], []), []);
-    assert.notEqual(commitFirst, commitRenewed);
   });
 
   it('after a failed reload the files are restored, and the second reload is told about the certificate now in place', async (t) => {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readDirAtRevision } from '../../src/repo/git-revision.js';
+import { catFiles, readDirAtRevision } from '../../src/repo/git-revision.js';
 
 describe('readDirAtRevision', () => {
   let dir: string;
@@ -42,5 +42,12 @@ describe('readDirAtRevision', () => {
 
   it('a revision that does not exist is a clear error', () => {
     assert.throws(() => readDirAtRevision(dir, 'no-such-branch', 'policies'), /git revision "no-such-branch" does not exist in .*; fetch it first/);
+  });
+
+  it('catFiles reads many objects by rev:path in one go, undefined for what is not there', () => {
+    const [a, missing, b] = catFiles(dir, [`${first}:policies/baseline.yaml`, `${first}:policies/none.yaml`, 'main:policies/teams/payments team.yaml']);
+    assert.equal(a?.toString(), 'rules: {}\n');
+    assert.equal(missing, undefined);
+    assert.equal(b?.toString(), '# équipe\nrules: { owners-required: { severity: error } }\n');
   });
 });

@@ -2,6 +2,7 @@
 // the dashboard issue created once and kept in place, nothing committed when nothing changed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, runAction } from '../helpers/action-runner.js';
@@ -79,5 +80,17 @@ describe('dist/report/index.js on a schedule', () => {
     assert.equal([...double.issues.values()].filter((i) => !('pull' in i)).length, 1);
     assert.notEqual(dashboardIssue().body, before);
     assert.deepEqual(double.violations, []);
+  });
+
+  it('an annotation is an error exactly where the report says critical or expired', async () => {
+    const run = await scheduled(4, '2026-11-28T08:00:00Z', { thresholds: '3,14,30', commit: 'false', dashboard: 'false' });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const status = (JSON.parse(readFileSync(join(root, 'checkout4/reports/expiry.json'), 'utf8')) as { certificates: { name: string; daysLeft: number; status: string }[] }).certificates.find((c) => c.name === 'www')!;
+    const www = run.annotations.find((a) => a.properties.title === 'certops: www expiring');
+    assert.ok(www, run.stdout);
+    // Three whole days left, but more than the 3-day critical threshold: a warning, as in expiry.md.
+    assert.equal(status.daysLeft, 3);
+    assert.equal(status.status, 'warning');
+    assert.equal(www.level, 'warning');
   });
 });

@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import type { LifecycleEvent } from '../../src/events/event.js';
 import { appendEvents, LEDGER_FILE, readLedgerEntries } from '../../src/report/ledger-file.js';
 import { FileSink } from '../../src/report/siem/file-sink.js';
-import { forwardLedger } from '../../src/report/siem/forward.js';
+import { forwardLedger, undeliveredLines } from '../../src/report/siem/forward.js';
 import { HttpSink, type HttpSinkOptions } from '../../src/report/siem/http-sink.js';
 import { siemEvent, siemJson, type SiemEvent } from '../../src/report/siem/siem-event.js';
 import { StdoutSink } from '../../src/report/siem/stdout-sink.js';
@@ -238,6 +238,12 @@ describe('forwardLedger', () => {
       const fileLines = readFileSync(join(repo, 'siem.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SiemEvent);
       assert.deepEqual(fileLines.map((e) => e.id), hashes);
       assert.equal(readFileSync(join(repo, 'reports/.siem-cursor'), 'utf8'), `${hashes[4]}\n`);
+      assert.deepEqual(undeliveredLines(second), []);
+      // A cursor the ledger no longer holds: everything goes again, and the run says so.
+      writeFileSync(join(repo, 'reports/.siem-cursor'), `${'0'.repeat(64)}\n`);
+      const again = await forwardLedger({ repoDir: repo, sinks: [new FileSink(join(repo, 'siem-again.jsonl'))] });
+      assert.equal(again.forwarded, 5);
+      assert.deepEqual(undeliveredLines(again), ['SIEM: the last forwarded ledger line is no longer in the ledger (was it rewritten?), so all 5 events were sent again; receivers drop repeats by id.']);
     } finally {
       await server.close();
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { describeAutoMerge, enableAutoMerge, parseAutoMerge } from '../../src/gitops/auto-merge.js';
+import { describeAutoMerge, ENABLE_AUTO_MERGE, enableAutoMerge, parseAutoMerge } from '../../src/gitops/auto-merge.js';
 import { createGitHubClient, type GitHubClient } from '../../src/gitops/octokit.js';
 import { createOrUpdatePullRequest } from '../../src/gitops/pull-request.js';
 import { startGitHubDouble, type GitHubDouble } from '../helpers/github-double.js';
@@ -80,7 +80,7 @@ describe('enableAutoMerge against the GitHub double', () => {
     assert.deepEqual(double.violations, []);
   });
 
-  it('an HTTP failure (502 after the retries) is a failed result too', async () => {
+  it('an HTTP failure (a 502, retries off) is a failed result too', async () => {
     const pr = await openPull();
     double.intercept((r) => (r.operationId === 'graphql' && (r.body as { variables?: { pullRequestId?: string } }).variables?.pullRequestId === pr.nodeId ? { status: 502, body: { message: 'Server Error' } } : undefined));
     const result = await enableAutoMerge({ octokit, pullRequestId: pr.nodeId, mergeMethod: 'merge' });
@@ -99,7 +99,7 @@ describe('the double checks GraphQL against GitHub\'s schema', () => {
     `mutation($id: ID!, $mergeMethod: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: { ${args} }) { ${selection} } }`;
 
   it('accepts the mutation certops sends', () => {
-    const { problems, request } = graphql.check({ query: mutation('pullRequest { id autoMergeRequest { mergeMethod enabledAt } }'), variables: { id: 'PR_1', mergeMethod: 'SQUASH' } });
+    const { problems, request } = graphql.check({ query: ENABLE_AUTO_MERGE, variables: { pullRequestId: 'PR_1', mergeMethod: 'SQUASH' } });
     assert.deepEqual(problems, []);
     assert.deepEqual(request?.rootFields, ['enablePullRequestAutoMerge']);
   });

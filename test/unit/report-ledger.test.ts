@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
 import type { LifecycleEvent } from '../../src/events/event.js';
-import { appendEvents, chainAfter, LEDGER_FILE, readLedgerEntries, rebaseLedger } from '../../src/report/ledger-file.js';
+import { appendEvents, chainAfter, LEDGER_FILE, readLedgerEntries } from '../../src/report/ledger-file.js';
 import { GENESIS_PREV, ledgerLine } from '../../src/report/ledger-line.js';
 import { LedgerSink } from '../../src/report/ledger-sink.js';
 import { verifyLedger } from '../../src/report/ledger-verify.js';
@@ -230,16 +230,3 @@ describe('appendEvents and LedgerSink', () => {
   });
 });
 
-describe('rebaseLedger', () => {
-  it('replays our new events after theirs, so two runs that appended at once merge into one chain', () => {
-    const base = ledger(3);
-    const theirs = base + chainAfter(base, [event(10), event(11)]).chunk;
-    const ours = base + chainAfter(base, [event(20)]).chunk;
-    const merged = rebaseLedger(theirs, ours);
-    assert.equal(merged.replayed, 1);
-    assert.equal(verifyLedger(merged.text).ok, true);
-    assert.ok(merged.text.startsWith(theirs));
-    assert.deepEqual(readLedgerEntries(merged.text).map((e) => e.event.certificate), ['c1', 'c2', 'c3', 'c10', 'c11', 'c20']);
-    assert.deepEqual(rebaseLedger(theirs, base), { text: theirs, replayed: 0 });
-  });
-});

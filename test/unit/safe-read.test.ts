@@ -29,20 +29,17 @@ describe('createSafeReader reads only regular files inside the repository', () =
   it('reads a file by a relative path, normalised', () => {
     const r = createSafeReader({ fs, path, root });
     for (const p of ['certs/web/cert.pem', './certs/web/cert.pem', 'certs//web/cert.pem', 'certs/x/../web/cert.pem']) assert.equal(r.read(p)?.toString(), 'inside', p);
-    assert.equal(r.exists('certs/web/cert.pem'), true);
   });
   it('refuses paths out of the repository', () => {
     const r = createSafeReader({ fs, path, root });
     for (const p of ['../secret.txt', 'certs/../../secret.txt', join(base, 'secret.txt'), '', '.', 'certs/']) {
       assert.equal(r.read(p), undefined, p);
-      assert.equal(r.exists(p), false, p);
     }
   });
   it('refuses symbolic links, to a file or on the way, and what is not a regular file (a device, a FIFO) without blocking', () => {
     const r = createSafeReader({ fs, path, root });
     for (const p of ['link.txt', 'certs/linked/cert.pem', 'zero', 'fifo', 'certs']) {
       assert.equal(r.read(p), undefined, p);
-      assert.equal(r.exists(p), false, p);
     }
   });
   it('a directory made after a miss is found', () => {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { generateReports, ReportInputError, ThresholdError } from '../../report/index.js';
+import { generateReports, parseThresholdList, ReportInputError, ThresholdError } from '../../report/index.js';
 import { forwardLedger, undeliveredLines } from '../../report/siem/forward.js';
 import { reportGeneratedEvent } from '../../report/report-event.js';
 import { siemEvent } from '../../report/siem/siem-event.js';
@@ -80,9 +80,11 @@ export const command: Command = {
   },
 };
 
-function parseThresholds(text: string | undefined): { critical: number; warning: number; notice: number } | undefined {
+function parseThresholds(text: string | undefined): ReturnType<typeof parseThresholdList> | undefined {
   if (text === undefined) return undefined;
-  const parts = text.split(',').map((p) => Number(p.trim()));
-  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p <= 0)) throw new UsageError(`--thresholds must be three positive day counts, critical,warning,notice (e.g. 7,14,30); got "${text}"`);
-  return { critical: parts[0]!, warning: parts[1]!, notice: parts[2]! };
+  try {
+    return parseThresholdList(text);
+  } catch (e) {
+    throw new UsageError(`--thresholds: ${(e as Error).message}`);
+  }
 }

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import acme, { type Authorization, type Client, type Order } from 'acme-client';
 import type { CertificateSpec } from '../../manifest/types.js';
 import { parseRetryAfter } from '../../net/retry.js';
 import { parsePem } from '../../pki/pem.js';
+import { readRepoFile } from '../../repo/repo-path.js';
 import type { IssuedCertificate, IssueRequest, Issuer, RenewalWindow } from '../types.js';
 import { ariCertificateId, parseRenewalInfo } from './ari.js';
 import { isAcmeClientLostResponse } from './connection-errors.js';
@@ -177,14 +176,10 @@ export class AcmeIssuer implements Issuer {
     if (given) return given;
     const file = this.#options.spec.caCertificate;
     if (!file) return [];
-    const path = resolve(this.#options.baseDir ?? process.cwd(), file);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      throw new Error(`issuers.${this.name}.acme.caCertificate: cannot read ${path}: ${(error as Error).message}`);
-    }
-    if (!parsePem(text).some((b) => b.label === 'CERTIFICATE')) throw new Error(`issuers.${this.name}.acme.caCertificate: ${path} holds no PEM certificate`);
+    // A repository path, as every file certificates.yaml names: refused when it leaves the repository.
+    const field = `issuers.${this.name}.acme.caCertificate`;
+    const text = (await readRepoFile(this.#options.baseDir ?? process.cwd(), file, field)).toString('utf8');
+    if (!parsePem(text).some((b) => b.label === 'CERTIFICATE')) throw new Error(`${field}: ${file} holds no PEM certificate`);
     return [text];
   }
 

@@ -5,7 +5,7 @@
  * - `.example.com`  any name under example.com, at any depth (a suffix).
  * Names compare case-insensitively and without a trailing dot.
  */
-export function matchesDnsPattern(name: string, pattern: string): boolean {
+function matchesDnsPattern(name: string, pattern: string): boolean {
   const n = normalize(name);
   const p = normalize(pattern);
   if (p.startsWith('.')) return n.endsWith(p) && n.length > p.length;

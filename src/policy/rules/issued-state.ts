@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { LockEntry } from '../../manifest/lock-file.js';
 import type { CertificateSpec } from '../../manifest/types.js';
 import { normalizeIp } from '../../pki/ip.js';
-import { normalizeSerial, parseSubjectAltName } from '../../pki/certificate-info.js';
+import { normalizeSerial, oneLineDn, parseSubjectAltName } from '../../pki/certificate-info.js';
 import { parsePem } from '../../pki/pem.js';
 import { specHash } from '../../manifest/spec-hash.js';
 import { staysInRepo } from '../../repo/repo-path.js';
@@ -187,7 +187,7 @@ function chainProblem(state: RunState, examined: Examined, text: () => string, c
     }
     if (!signed) {
       const issuer = i + 1 < path ? parsed()[i + 1]! : ca;
-      return `certificate ${i + 1} (${parsed()[i]!.subject.replace(/\n/g, ', ')}) is not signed by ${issuer.subject.replace(/\n/g, ', ')}`;
+      return `certificate ${i + 1} (${oneLineDn(parsed()[i]!.subject)}) is not signed by ${oneLineDn(issuer.subject)}`;
     }
   }
   if (new Date(ca.validTo).getTime() <= now.getTime()) return `the CA certificate expired on ${new Date(ca.validTo).toISOString()}`;

@@ -20,7 +20,7 @@ function describeAllowed(a: AllowedKey): string {
   return a.algorithm;
 }
 
-export function keyAllowed(key: PrivateKeySpec, allow: readonly AllowedKey[]): boolean {
+function keyAllowed(key: PrivateKeySpec, allow: readonly AllowedKey[]): boolean {
   return allow.some(
     (a) => a.algorithm === key.algorithm && (a.minSize === undefined || key.size >= a.minSize) && (a.sizes === undefined || a.sizes.includes(key.size)),
   );

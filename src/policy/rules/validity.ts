@@ -6,7 +6,7 @@ import { fieldLocation } from './locate.js';
 import { noParameters, onlyKeys } from './params.js';
 
 /** ACME CAs are public unless the manifest says otherwise; a private CA is private unless it says so. */
-export function isPubliclyTrusted(issuer: IssuerSpec | undefined): boolean {
+function isPubliclyTrusted(issuer: IssuerSpec | undefined): boolean {
   if (!issuer) return false;
   return issuer.publiclyTrusted ?? issuer.acme !== undefined;
 }

@@ -47,9 +47,11 @@ export async function forwardLedger(options: ForwardOptions): Promise<ForwardRes
   return { forwarded: pending.length, deliveries, cursorLost };
 }
 
-/** One line per sink that could not deliver everything: the run must say so, not only count. */
+/** One line per thing the run must warn about: a sink that could not deliver everything, a lost cursor. */
 export function undeliveredLines(result: ForwardResult): string[] {
-  return result.deliveries
+  const lines = result.deliveries
     .filter((d) => d.error !== undefined || d.spooled > 0)
     .map((d) => `SIEM: ${d.delivered} delivered, ${d.spooled} kept for the next run${d.error ? `: ${d.error}` : ''}`);
+  if (result.cursorLost) lines.push(`SIEM: the last forwarded ledger line is no longer in the ledger (was it rewritten?), so all ${result.forwarded} events were sent again; receivers drop repeats by id.`);
+  return lines;
 }
