@@ -1,18 +1,16 @@
 import * as core from '@actions/core';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deployCertificates, type DeployResult } from '../deploy/index.js';
+import { loadDeploySources } from '../deploy/load-sources.js';
 import type { LifecycleEvent } from '../events/event.js';
 import { commitBack } from '../gitops/commit-back.js';
 import { DEFAULT_DEPLOYMENT_ENVIRONMENT, environmentTemplateProblem, recordDeployments, type RecordedDeployment } from '../gitops/deployments.js';
 import { apiUrlFromEnv, createGitHubClient } from '../gitops/octokit.js';
-import { INSTANT_FORMATS, parseInstant } from '../instant.js';
-import { LOCK_FILE, loadLock } from '../manifest/lock-file.js';
-import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
 import { appendEvents, LEDGER_FILE } from '../report/ledger-file.js';
 import { authorInput } from './author-input.js';
 import { DeployInputs, DeployOutputs } from './constants.js';
-import { maskIdentity, runUrl as workflowRunUrl } from './run-context.js';
+import { maskIdentity, nowInput, runUrl as workflowRunUrl } from './run-context.js';
 import { context } from './github-context.js';
 
 /** The deploy action: what the push changed goes to its targets, is verified, and is rolled back on failure. */
@@ -24,9 +22,7 @@ export async function run(): Promise<void> {
     const identity = core.getInput(DeployInputs.Identity) || env.CERTOPS_AGE_IDENTITY || '';
     if (!identity) throw new Error(`Input "${DeployInputs.Identity}" is required: the age identity that decrypts certs/<name>/key.pem.age (pass it from a secret).`);
     maskIdentity(identity);
-    const nowText = core.getInput(DeployInputs.Now);
-    const now = nowText ? parseInstant(nowText) : new Date();
-    if (!now) throw new Error(`Input "${DeployInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
+    const now = nowInput(DeployInputs.Now);
     const author = authorInput(DeployInputs.Author);
     const only = core.getInput(DeployInputs.Only).split(/[\s,]+/).filter(Boolean);
     const all = core.getBooleanInput(DeployInputs.All);
@@ -45,22 +41,14 @@ export async function run(): Promise<void> {
       if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new Error(`Input "${DeployInputs.Repository}" must be {owner}/{repo}; got "${repository}".`);
     }
 
-    const loaded = loadManifest(readFileSync(join(repoDir, MANIFEST_FILE), 'utf8'), MANIFEST_FILE);
-    if (!loaded.manifest) throw new Error(`certificates.yaml cannot be used: ${loaded.findings.map((f) => `${f.file}:${f.line}: ${f.message}`).join('; ')}`);
-    const lockText = (() => {
-      try {
-        return readFileSync(join(repoDir, LOCK_FILE), 'utf8');
-      } catch {
-        return undefined;
-      }
-    })();
+    const { manifest, lock } = loadDeploySources(repoDir);
     const events: LifecycleEvent[] = [];
     const runUrl = workflowRunUrl(env);
     core.startGroup('Deploy');
     const result = await deployCertificates({
       repoDir,
-      manifest: loaded.manifest,
-      lock: loadLock(lockText, LOCK_FILE).lock,
+      manifest,
+      lock,
       ...(since ? { since } : {}),
       ...(only.length ? { only } : {}),
       ...(all ? { all: true } : {}),

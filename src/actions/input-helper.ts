@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { toRepoPath } from '../repo/repo-path.js';
 import { DEFAULT_SARIF_FILE, FAIL_ON, LintInputs, type FailOn } from './constants.js';
+import { nowInput } from './run-context.js';
 
 /** Everything the lint action was asked to do, checked and resolved. */
 export interface LintSettings {
@@ -40,7 +40,7 @@ export async function getInputs(env: NodeJS.ProcessEnv = process.env): Promise<L
     throw new Error(`Input "${LintInputs.Repo}" must be a directory in the workspace (${workspace}); ${repoDir} is not one. Check out the repository first (actions/checkout).`);
   }
 
-  const now = parseNow(core.getInput(LintInputs.Now));
+  const now = nowInput(LintInputs.Now);
   const failOn = core.getInput(LintInputs.FailOn) || 'error';
   if (!(FAIL_ON as readonly string[]).includes(failOn)) {
     throw new Error(`Input "${LintInputs.FailOn}" must be one of ${FAIL_ON.join(', ')}; got "${failOn}".`);
@@ -81,13 +81,6 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function parseNow(text: string): Date {
-  if (!text) return new Date();
-  const now = parseInstant(text);
-  if (!now) throw new Error(`Input "${LintInputs.Now}" must be ${INSTANT_FORMATS}; got "${text}".`);
-  return now;
 }
 
 function repoPath(input: string, value: string, repoDir: string): string {

@@ -6,7 +6,6 @@ import { createGitHubClient, apiUrlFromEnv } from '../gitops/octokit.js';
 import { publishRenewal, type PublishRenewalResult } from '../gitops/publish-renewal.js';
 import { Git } from '../gitops/git.js';
 import { DEFAULT_RENEWAL_BRANCH, fetchRenewalBranches } from '../gitops/renewal-branch.js';
-import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { formatPlan } from '../renewal/format-plan.js';
 import { GROUPINGS, type Grouping } from '../renewal/grouping.js';
 import { renew, type RenewResult } from '../renewal/renew.js';
@@ -15,7 +14,7 @@ import { commitBack } from '../gitops/commit-back.js';
 import { appendEvents, LEDGER_FILE } from '../report/ledger-file.js';
 import { authorInput } from './author-input.js';
 import { RenewInputs, RenewOutputs } from './constants.js';
-import { maskIdentity, runUrl } from './run-context.js';
+import { maskIdentity, nowInput, runUrl } from './run-context.js';
 
 /** Everything the renew action was asked to do, checked. */
 interface RenewSettings {
@@ -45,9 +44,7 @@ interface RenewSettings {
 
 function getSettings(env: NodeJS.ProcessEnv = process.env): RenewSettings {
   const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd());
-  const nowText = core.getInput(RenewInputs.Now);
-  const now = nowText ? parseInstant(nowText) : new Date();
-  if (!now) throw new Error(`Input "${RenewInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
+  const now = nowInput(RenewInputs.Now);
   const concurrencyText = core.getInput(RenewInputs.Concurrency) || '4';
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`Input "${RenewInputs.Concurrency}" must be a whole number from 1 to 64; got "${concurrencyText}".`);

@@ -3,7 +3,6 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { commitBack } from '../gitops/commit-back.js';
 import { apiUrlFromEnv, createGitHubClient } from '../gitops/octokit.js';
-import { INSTANT_FORMATS, parseInstant } from '../instant.js';
 import { generateReports, parseBusinessHours, parseThresholdList, statusOf, upsertDashboardIssue, type GenerateReportsResult } from '../report/index.js';
 import { DEFAULT_CURSOR_FILE, forwardLedger, undeliveredLines } from '../report/siem/forward.js';
 import { reportGeneratedEvent } from '../report/report-event.js';
@@ -12,16 +11,14 @@ import { sinksFromSettings } from '../report/siem/sinks-from-settings.js';
 import { DEFAULT_SPOOL_FILE } from '../report/siem/spool.js';
 import { authorInput } from './author-input.js';
 import { ReportInputs, ReportOutputs } from './constants.js';
-import { runUrl as workflowRunUrl } from './run-context.js';
+import { nowInput, runUrl as workflowRunUrl } from './run-context.js';
 
 /** The report action: reports committed back, alerts annotated, the dashboard issue kept, SIEM fed. */
 export async function run(): Promise<void> {
   try {
     const env = process.env;
     const repoDir = resolve(env.GITHUB_WORKSPACE || process.cwd(), core.getInput(ReportInputs.Repo) || '.');
-    const nowText = core.getInput(ReportInputs.Now);
-    const now = nowText ? parseInstant(nowText) : new Date();
-    if (!now) throw new Error(`Input "${ReportInputs.Now}" must be ${INSTANT_FORMATS}; got "${nowText}".`);
+    const now = nowInput(ReportInputs.Now);
     const outDir = core.getInput(ReportInputs.OutDir) || 'reports';
     const thresholdText = core.getInput(ReportInputs.Thresholds);
     let thresholds: ReturnType<typeof parseThresholdList> | undefined;

@@ -133,12 +133,12 @@ export class Git {
   async buildTree(base: string, paths: readonly string[], indexFile: string): Promise<string> {
     const env = { GIT_INDEX_FILE: indexFile, GIT_LITERAL_PATHSPECS: '1' };
     await this.exec(['read-tree', base], { env });
-    const present: string[] = [];
-    for (const path of paths) {
-      // A path that exists neither on disk nor in base is nothing to add; git would call it an error.
-      const known = (await this.exec(['ls-files', '--others', '--cached', '-z', '--', path], { env })).stdout.length > 0;
-      if (known) present.push(path);
-    }
+    // A path that exists neither on disk nor in base is nothing to add; git would call it an error.
+    // One ls-files for all of them: a path is known when it is a listed file or a folder of one.
+    const known = new Set<string>();
+    const listed = paths.length ? (await this.exec(['ls-files', '--others', '--cached', '-z', '--', ...paths], { env })).stdout.split('\0') : [];
+    for (const file of listed) for (let p = file; p !== ''; p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) known.add(p);
+    const present = paths.filter((p) => known.has(p.replace(/\/+$/, '')));
     if (present.length > 0) await this.exec(['add', '--all', '--', ...present], { env });
     return (await this.exec(['write-tree'], { env })).stdout.trim();
   }

@@ -17,6 +17,14 @@ import { parseYaml, type PositionIndex } from './yaml-source.js';
 
 export const MANIFEST_FILE = 'certificates.yaml';
 
+/** Thrown when certificates.yaml cannot be used at all; the findings say why, with lines. */
+export class ManifestError extends Error {
+  constructor(readonly findings: Finding[]) {
+    super(`certificates.yaml cannot be used:\n${findings.map((f) => `  ${f.file}:${f.line}:${f.column} ${f.message}`).join('\n')}`);
+    this.name = 'ManifestError';
+  }
+}
+
 export interface ManifestLoad {
   /** The resolved manifest; undefined when the file is too broken to use at all. */
   manifest?: Manifest;

@@ -37,16 +37,7 @@ export function readCertificateChain(pemText: string): X509Certificate[] {
 
 export function describeCertificate(x509: X509Certificate): CertificateInfo {
   const spki = x509.publicKey.export({ type: 'spki', format: 'der' });
-  const details = x509.publicKey.asymmetricKeyDetails ?? {};
-  const type = x509.publicKey.asymmetricKeyType;
-  const key: CertificateInfo['key'] =
-    type === 'rsa' || type === 'rsa-pss'
-      ? { algorithm: 'RSA', size: details.modulusLength ?? 0 }
-      : type === 'ec'
-        ? { algorithm: 'ECDSA', size: curveSize(details.namedCurve) }
-        : type === 'ed25519'
-          ? { algorithm: 'Ed25519', size: 0 }
-          : { algorithm: 'other', size: 0 };
+  const key = keyKind(x509.publicKey.asymmetricKeyType, x509.publicKey.asymmetricKeyDetails ?? {});
   const san = parseSubjectAltName(x509.subjectAltName ?? '');
   return {
     serial: normalizeSerial(x509.serialNumber),
@@ -66,6 +57,14 @@ export function describeCertificate(x509: X509Certificate): CertificateInfo {
 /** A distinguished name as node:crypto gives it (one attribute a line), on one line. */
 export function oneLineDn(dn: string): string {
   return dn.split('\n').join(', ');
+}
+
+/** A public key's algorithm and size in certificates.yaml's terms, from what node:crypto reports of it. */
+export function keyKind(type: string | undefined, details: { namedCurve?: string | undefined; modulusLength?: number | undefined }): CertificateInfo['key'] {
+  if (type === 'rsa' || type === 'rsa-pss') return { algorithm: 'RSA', size: details.modulusLength ?? 0 };
+  if (type === 'ec') return { algorithm: 'ECDSA', size: curveSize(details.namedCurve) };
+  if (type === 'ed25519') return { algorithm: 'Ed25519', size: 0 };
+  return { algorithm: 'other', size: 0 };
 }
 
 /** Serial as lower-case hex with no separators and no leading zeros. */

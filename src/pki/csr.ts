@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CertificateSpec } from '../manifest/types.js';
+import { normalizeIp } from './ip.js';
 import { toPem } from './pem.js';
 import { toWebCryptoKeys, type KeyPair } from './private-key.js';
 import { x509 } from './x509.js';
@@ -47,10 +48,7 @@ export function subjectAltNames(names: CertificateNames): x509.JsonGeneralName[]
 export function canonicalIpAddress(ip: string): string {
   const version = isIP(ip);
   if (version === 4) return ip;
-  if (version === 6 && !ip.includes('%')) {
-    // The WHATWG URL parser canonicalises IPv6 (RFC 5952 compression, embedded IPv4 as hex).
-    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  }
+  if (version === 6 && !ip.includes('%')) return normalizeIp(ip);
   throw new Error(`ipAddresses: "${ip}" is not an IPv4 or IPv6 address${ip.includes('%') ? ' (a zone id such as %eth0 has no place in a certificate)' : ''}`);
 }
 

@@ -5,7 +5,7 @@ import type { Finding } from '../findings.js';
 import type { AcmeLogger } from '../issuers/acme/index.js';
 import type { Issuer, RenewalWindow } from '../issuers/types.js';
 import { LOCK_FILE, loadLock, serializeLock, type LockEntry, type LockFile } from '../manifest/lock-file.js';
-import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
+import { loadManifest, MANIFEST_FILE, ManifestError } from '../manifest/load-manifest.js';
 import { retiredKeyPins, type CertificateSpec, type Manifest } from '../manifest/types.js';
 import { runLint, type LintResult } from '../policy/lint.js';
 import { catFiles, readFileAtRevision } from '../repo/git-revision.js';
@@ -78,14 +78,6 @@ export interface RenewResult {
   manifestFindings: Finding[];
   /** Lint of the renewed state, for the pull request. Undefined on a dry run or when nothing changed. */
   lint?: LintResult;
-}
-
-/** Thrown when certificates.yaml cannot be used at all; the findings say why, with lines. */
-export class ManifestError extends Error {
-  constructor(readonly findings: Finding[]) {
-    super(`certificates.yaml cannot be used:\n${findings.map((f) => `  ${f.file}:${f.line}:${f.column} ${f.message}`).join('\n')}`);
-    this.name = 'ManifestError';
-  }
 }
 
 /**

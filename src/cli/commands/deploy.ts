@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeployInputError, deployCertificates } from '../../deploy/index.js';
-import { LOCK_FILE, loadLock } from '../../manifest/lock-file.js';
-import { loadManifest, MANIFEST_FILE } from '../../manifest/load-manifest.js';
+import { loadDeploySources } from '../../deploy/load-sources.js';
+import { ManifestError } from '../../manifest/load-manifest.js';
 import { LedgerSink } from '../../report/ledger-sink.js';
 import { CliError, namesOption, nowOption, parseCommandArgs, repoOption, UsageError, type CliIo, type Command } from '../command.js';
 import { readIdentity } from '../identity.js';
@@ -50,14 +50,19 @@ export const command: Command = {
     const repoDir = repoOption(values.repo, io);
     const identity = readIdentity(values['identity-file'], io.cwd);
     if (!identity) throw new UsageError('the keys are age-encrypted: give --identity-file FILE or set CERTOPS_AGE_IDENTITY');
-    const loaded = loadManifest(read(repoDir, MANIFEST_FILE) ?? '', MANIFEST_FILE);
-    if (!loaded.manifest) throw new CliError(`certificates.yaml cannot be used:\n${loaded.findings.map((f) => `  ${f.file}:${f.line}:${f.column} ${f.message}`).join('\n')}`, 2);
-    const { lock } = loadLock(read(repoDir, LOCK_FILE), LOCK_FILE);
+    let sources;
+    try {
+      sources = loadDeploySources(repoDir);
+    } catch (e) {
+      if (e instanceof ManifestError) throw new CliError(e.message, 2);
+      throw e;
+    }
+    const { manifest, lock } = sources;
     const workDir = mkdtempSync(join(tmpdir(), 'certops-deploy-'));
     try {
       const result = await deployCertificates({
         repoDir,
-        manifest: loaded.manifest,
+        manifest,
         lock,
         ...(values.since ? { since: values.since } : {}),
         ...(only?.length ? { only } : {}),
@@ -84,11 +89,3 @@ export const command: Command = {
     }
   },
 };
-
-function read(repoDir: string, path: string): string | undefined {
-  try {
-    return readFileSync(join(repoDir, path), 'utf8');
-  } catch {
-    return undefined;
-  }
-}

@@ -6,7 +6,8 @@ import { DEFAULT_RENEWAL_BRANCH } from '../../gitops/renewal-branch.js';
 import { GROUPINGS, type Grouping } from '../../renewal/grouping.js';
 import { formatPlan } from '../../renewal/format-plan.js';
 import { PlanInputError } from '../../renewal/plan.js';
-import { ManifestError, renew } from '../../renewal/renew.js';
+import { ManifestError } from '../../manifest/load-manifest.js';
+import { renew } from '../../renewal/renew.js';
 import { CliError, namesOption, nowOption, parseCommandArgs, repoOption, UsageError, type CliIo, type Command } from '../command.js';
 import { readIdentity } from '../identity.js';
 

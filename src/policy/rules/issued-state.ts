@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { LockEntry } from '../../manifest/lock-file.js';
 import type { CertificateSpec } from '../../manifest/types.js';
 import { normalizeIp } from '../../pki/ip.js';
-import { normalizeSerial, oneLineDn, parseSubjectAltName } from '../../pki/certificate-info.js';
+import { keyKind, normalizeSerial, oneLineDn, parseSubjectAltName } from '../../pki/certificate-info.js';
 import { parsePem } from '../../pki/pem.js';
 import { specHash } from '../../manifest/spec-hash.js';
 import { staysInRepo } from '../../repo/repo-path.js';
@@ -77,8 +77,6 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return b.every((x) => s.has(x));
 }
 
-const curveBits: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
-
 /** Checks one lock entry against its files and spec; parsing and signatures are the examiner's (src/policy/certificate-examiner.ts). */
 function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): RuleFinding[] {
   const out: RuleFinding[] = [];
@@ -130,9 +128,7 @@ function checkEntry(ctx: LintContext, cert: CertificateSpec, entry: LockEntry): 
           message: `${entry.certificate} covers [${[...san.dnsNames, ...san.ipAddresses].join(', ')}] but the spec asks for [${[...cert.dnsNames, ...cert.ipAddresses].join(', ')}]; the next renew run reissues it.`,
         });
       }
-      const type = leaf.keyType;
-      const actual =
-        type === 'rsa' ? { algorithm: 'RSA', size: leaf.modulusLength ?? 0 } : type === 'ec' ? { algorithm: 'ECDSA', size: curveBits[leaf.namedCurve ?? ''] ?? 0 } : type === 'ed25519' ? { algorithm: 'Ed25519', size: 0 } : { algorithm: String(type), size: 0 };
+      const actual = keyKind(leaf.keyType, leaf);
       if (actual.algorithm !== cert.privateKey.algorithm || actual.size !== cert.privateKey.size) {
         out.push({
           ...fieldLocation(ctx, cert, 'privateKey'),
