@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { commitBack } from '../gitops/commit-back.js';
+import { readRepoFile, writeRepoFile } from '../repo/confined-io.js';
 import { apiUrlFromEnv, createGitHubClient } from '../gitops/octokit.js';
 import { generateReports, parseBusinessHours, parseThresholdList, statusOf, upsertDashboardIssue, type GenerateReportsResult } from '../report/index.js';
 import { DEFAULT_CURSOR_FILE, forwardLedger, undeliveredLines } from '../report/siem/forward.js';
@@ -73,7 +73,7 @@ export async function run(): Promise<void> {
       for (const line of undeliveredLines(forwarded)) core.warning(line, { title: 'certops report: SIEM delivery' });
       for (const p of [DEFAULT_CURSOR_FILE, DEFAULT_SPOOL_FILE]) {
         try {
-          kept.set(p, readFileSync(join(repoDir, p), 'utf8'));
+          kept.set(p, readRepoFile(repoDir, p).toString('utf8'));
         } catch {
           // not written: nothing to keep
         }
@@ -90,10 +90,7 @@ export async function run(): Promise<void> {
         produce: async (attempt) => {
           if (attempt === 1) return;
           generate();
-          for (const [p, text] of kept) {
-            mkdirSync(dirname(join(repoDir, p)), { recursive: true });
-            writeFileSync(join(repoDir, p), text);
-          }
+          for (const [p, text] of kept) writeRepoFile(repoDir, p, text);
         },
         log: (line) => core.info(line),
       });

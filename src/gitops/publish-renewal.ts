@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LOCK_FILE, loadLock, serializeLock } from '../manifest/lock-file.js';
 import type { Manifest } from '../manifest/types.js';
+import { writeRepoFile } from '../repo/confined-io.js';
 import { readFileAtRevision } from '../repo/git-revision.js';
 import { groupRenewal, type Grouping } from '../renewal/grouping.js';
 import { certificatePaths } from '../renewal/issue-certificate.js';
@@ -99,7 +100,7 @@ export async function publishRenewal(options: PublishRenewalOptions): Promise<Pu
           delete lock.certificates[name];
           if (entry) paths.add(entry.certificate).add(entry.key);
         }
-        writeFileSync(lockPath, serializeLock(lock));
+        writeRepoFile(options.repoDir, LOCK_FILE, serializeLock(lock));
         // Files the issuers created (a new ACME account key) travel with the first group.
         if (i === 0) for (const p of result.changedPaths) if (!p.startsWith('certs/') && p !== LOCK_FILE) paths.add(p);
       } else {
@@ -144,7 +145,7 @@ export async function publishRenewal(options: PublishRenewalOptions): Promise<Pu
     }
   } finally {
     // The working tree keeps the whole renewal; only the branches were split.
-    if (workingText !== undefined && readText(lockPath) !== workingText) writeFileSync(lockPath, workingText);
+    if (workingText !== undefined && readText(lockPath) !== workingText) writeRepoFile(options.repoDir, LOCK_FILE, workingText);
   }
   if (!options.github && texts.length) {
     const file = options.pullRequestFile ?? join(options.repoDir, '.git', 'certops-renewal-pr.md');

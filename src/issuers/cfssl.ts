@@ -6,7 +6,7 @@ import { toPem } from '../pki/pem.js';
 import { loadPublicKey, samePublicKey } from '../pki/private-key.js';
 import { fetchWithRetry, type FetchRetryOptions } from '../net/retry.js';
 import type { IssuedCertificate, Issuer, IssueRequest } from './types.js';
-import { readRepoFile } from '../repo/repo-path.js';
+import { readRepoFile } from '../repo/confined-io.js';
 
 export interface CfsslIssuerOptions {
   /** The issuer's name in certificates.yaml. */
@@ -55,7 +55,7 @@ export class CfsslIssuer implements Issuer {
     if (options.retry) issuerOptions.retry = options.retry;
     if (options.spec.caCertificate) {
       const field = `issuers.${options.name}.cfssl.caCertificate`;
-      const pem = (await readRepoFile(options.repoDir, options.spec.caCertificate, field)).toString('utf8');
+      const pem = readRepoFile(options.repoDir, options.spec.caCertificate, field).toString('utf8');
       try {
         readCertificateChain(pem);
       } catch (err) {

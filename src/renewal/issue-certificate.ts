@@ -2,7 +2,7 @@ import type { Issuer } from '../issuers/types.js';
 import { decryptPrivateKey, encryptPrivateKey } from '../keys/age.js';
 import { lockEntryFor } from '../manifest/lock-entry.js';
 import { LOCK_FILE, type LockEntry } from '../manifest/lock-file.js';
-import { readRepoFile } from '../repo/repo-path.js';
+import { readRepoFile } from '../repo/confined-io.js';
 import type { CertificateSpec } from '../manifest/types.js';
 import { readCertificateChain } from '../pki/certificate-info.js';
 import { createCsr } from '../pki/csr.js';
@@ -47,7 +47,7 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Is
   let keyReused = false;
   if (spec.privateKey.rotationPolicy === 'Never' && !input.rotateKey && input.existing) {
     if (!input.identity) throw new Error(`rotationPolicy Never reuses the existing key, which is age-encrypted: give the age identity (--identity-file, or the identity input).`);
-    const pem = await decryptPrivateKey(await readRepoFile(input.repoDir, input.existing.key, `${LOCK_FILE} ${spec.name}.key`), input.identity);
+    const pem = await decryptPrivateKey(readRepoFile(input.repoDir, input.existing.key, `${LOCK_FILE} ${spec.name}.key`), input.identity);
     const existing = loadPrivateKey(pem);
     if (keyMatchesType(existing, spec.privateKey)) {
       key = existing;

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { AcmeIssuer, type AcmeLogger } from '../issuers/acme/index.js';
 import { BuiltInCaIssuer } from '../issuers/ca/index.js';
 import { CfsslIssuer } from '../issuers/cfssl.js';
@@ -6,7 +5,7 @@ import type { Issuer } from '../issuers/types.js';
 import { decryptPrivateKey, encryptPrivateKey } from '../keys/age.js';
 import type { IssuerSpec } from '../manifest/types.js';
 import { generatePrivateKey, privateKeyToPem } from '../pki/private-key.js';
-import { readRepoFile, resolveRepoPath } from '../repo/repo-path.js';
+import { readRepoFile, repoFileExists } from '../repo/confined-io.js';
 
 export interface IssuerContext {
   repoDir: string;
@@ -44,9 +43,9 @@ export async function createIssuer(name: string, spec: IssuerSpec, ctx: IssuerCo
     const path = spec.acme.accountKey ?? defaultAccountKeyPath(name);
     let accountKeyPem: string;
     if (envKey) accountKeyPem = envKey;
-    else if (existsSync(resolveRepoPath(ctx.repoDir, path, `issuers.${name}.acme.accountKey`))) {
+    else if (repoFileExists(ctx.repoDir, path, `issuers.${name}.acme.accountKey`)) {
       if (!ctx.identity) throw new Error(`issuers.${name}: the ACME account key ${path} is age-encrypted; give the age identity to use it.`);
-      accountKeyPem = await decryptPrivateKey(await readRepoFile(ctx.repoDir, path, `issuers.${name}.acme.accountKey`), ctx.identity);
+      accountKeyPem = await decryptPrivateKey(readRepoFile(ctx.repoDir, path, `issuers.${name}.acme.accountKey`), ctx.identity);
     } else {
       // First run: a new account key, stored encrypted beside the certificates so later runs reuse the account.
       accountKeyPem = privateKeyToPem(await generatePrivateKey({ algorithm: 'ECDSA', size: 256 }));

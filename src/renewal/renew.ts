@@ -1,5 +1,3 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { colonSerial, eventType, type EventSink, type LifecycleEvent } from '../events/event.js';
 import type { Finding } from '../findings.js';
 import type { AcmeLogger } from '../issuers/acme/index.js';
@@ -9,7 +7,7 @@ import { loadManifest, MANIFEST_FILE, ManifestError } from '../manifest/load-man
 import { retiredKeyPins, type CertificateSpec, type Manifest } from '../manifest/types.js';
 import { runLint, type LintResult } from '../policy/lint.js';
 import { catFiles, readFileAtRevision } from '../repo/git-revision.js';
-import { resolveRepoPath } from '../repo/repo-path.js';
+import { assertWritable, removeRepoFile, writeRepoFile } from '../repo/confined-io.js';
 import { workingTree } from '../repo/repo-files.js';
 import { createIssuer } from './issuer-factory.js';
 import { certificatePaths, issueCertificate } from './issue-certificate.js';
@@ -117,6 +115,8 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
 
   const outcomes = await settleWithConcurrency(due, options.concurrency ?? 4, async (planned) => {
     const spec = specs.get(planned.name)!;
+    // Before issuing: a certificate whose files cannot be written (a link on the way) must not use up an issuance.
+    for (const path of Object.values(certificatePaths(spec.name))) assertWritable(options.repoDir, path);
     const carried = pending.find((p) => p.has(planned.name))?.get(planned.name);
     if (carried) return { planned, spec, ...carried, carried: true, keyReused: false };
     const issuer = await issuers.get(spec.issuer);
@@ -174,30 +174,24 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
       delete newLock.certificates[name];
       result.removed.push(name);
       for (const p of [entry.certificate, entry.key]) {
-        // The lock file comes from the repository: a path it names outside the repository is not ours to delete.
-        let full: string;
+        // The lock file comes from the repository: a path it names out of it, or through a link, is not ours to delete.
         try {
-          full = resolveRepoPath(options.repoDir, p, `${LOCK_FILE} ${name}`);
+          if (removeRepoFile(options.repoDir, p, `${LOCK_FILE} ${name}`)) result.changedPaths.push(p);
         } catch (error) {
           log(`${name}: ${describeError(error)}; not deleted`);
-          continue;
         }
-        rmSync(full, { force: true });
-        result.changedPaths.push(p);
       }
     }
   }
 
   for (const [path, content] of writes) {
     if (repo.readText(path) === content) continue;
-    const full = resolveRepoPath(options.repoDir, path, path);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, content);
+    writeRepoFile(options.repoDir, path, content);
     result.changedPaths.push(path);
   }
   const newLockText = serializeLock(newLock);
   if (newLockText !== lockText) {
-    writeFileSync(join(options.repoDir, LOCK_FILE), newLockText);
+    writeRepoFile(options.repoDir, LOCK_FILE, newLockText);
     result.changedPaths.push(LOCK_FILE);
   }
   result.changedPaths.sort();

@@ -1,6 +1,6 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LifecycleEvent } from '../events/event.js';
+import { appendRepoFile, readRepoFileIfPresent } from '../repo/confined-io.js';
 import { GENESIS_PREV, ledgerLine, lineDigest, parseLedgerLine } from './ledger-line.js';
 
 /** Repository path of the audit ledger. */
@@ -40,8 +40,9 @@ const queues = new Map<string, Promise<unknown>>();
  * checkout is assumed (one job owns its working tree).
  */
 export function appendEvents(repoDir: string, events: readonly LifecycleEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-  const path = resolve(join(repoDir, ...(options.file ?? LEDGER_FILE).split('/')));
-  const run = (queues.get(path) ?? Promise.resolve()).catch(() => undefined).then(() => appendNow(path, events));
+  const file = options.file ?? LEDGER_FILE;
+  const path = resolve(join(repoDir, ...file.split('/')));
+  const run = (queues.get(path) ?? Promise.resolve()).catch(() => undefined).then(() => appendNow(repoDir, file, events));
   queues.set(path, run);
   void run.finally(() => {
     if (queues.get(path) === run) queues.delete(path);
@@ -49,16 +50,11 @@ export function appendEvents(repoDir: string, events: readonly LifecycleEvent[],
   return run;
 }
 
-async function appendNow(path: string, events: readonly LifecycleEvent[]): Promise<AppendResult> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
+// The ledger is a repository file: read and appended without following a link (src/repo/confined-io.ts).
+function appendNow(repoDir: string, file: string, events: readonly LifecycleEvent[]): AppendResult {
+  const text = readRepoFileIfPresent(repoDir, file)?.toString('utf8') ?? '';
   const { appended, lines, head, chunk } = chainAfter(text, events);
-  if (chunk !== '') {
-    await mkdir(dirname(path), { recursive: true });
-    await appendFile(path, chunk, 'utf8');
-  }
+  if (chunk !== '') appendRepoFile(repoDir, file, chunk);
   return { appended, lines, head };
 }
 

@@ -2,7 +2,7 @@ import acme, { type Authorization, type Client, type Order } from 'acme-client';
 import type { CertificateSpec } from '../../manifest/types.js';
 import { parseRetryAfter } from '../../net/retry.js';
 import { parsePem } from '../../pki/pem.js';
-import { readRepoFile } from '../../repo/repo-path.js';
+import { readRepoFile } from '../../repo/confined-io.js';
 import type { IssuedCertificate, IssueRequest, Issuer, RenewalWindow } from '../types.js';
 import { ariCertificateId, parseRenewalInfo } from './ari.js';
 import { isAcmeClientLostResponse } from './connection-errors.js';
@@ -178,7 +178,7 @@ export class AcmeIssuer implements Issuer {
     if (!file) return [];
     // A repository path, as every file certificates.yaml names: refused when it leaves the repository.
     const field = `issuers.${this.name}.acme.caCertificate`;
-    const text = (await readRepoFile(this.#options.baseDir ?? process.cwd(), file, field)).toString('utf8');
+    const text = readRepoFile(this.#options.baseDir ?? process.cwd(), file, field).toString('utf8');
     if (!parsePem(text).some((b) => b.label === 'CERTIFICATE')) throw new Error(`${field}: ${file} holds no PEM certificate`);
     return [text];
   }

@@ -5,7 +5,7 @@ import { parsePem, toPem } from '../../pki/pem.js';
 import { describeKey, loadPublicKey, publicKeyDer } from '../../pki/private-key.js';
 import { x509 } from '../../pki/x509.js';
 import type { IssuedCertificate, Issuer, IssueRequest } from '../types.js';
-import { readRepoFile } from '../../repo/repo-path.js';
+import { readRepoFile } from '../../repo/confined-io.js';
 import { DEFAULT_BACKDATE_MS, floorToSecond, randomSerialNumber } from './certificate-fields.js';
 import { loadSigningCa, type SigningCa } from './signing-ca.js';
 import { extendedKeyUsages, keyUsageFlags } from './usages.js';
@@ -51,8 +51,8 @@ export class BuiltInCaIssuer implements Issuer {
   /** Reads the CA from the repository and decrypts its key with the identity. */
   static async fromRepo(options: BuiltInCaFromRepoOptions): Promise<BuiltInCaIssuer> {
     const where = `issuers.${options.name}.ca`;
-    const certificatePem = (await readRepoFile(options.repoDir, options.spec.certificate, `${where}.certificate`)).toString('utf8');
-    const encryptedKey = await readRepoFile(options.repoDir, options.spec.privateKey, `${where}.privateKey`);
+    const certificatePem = readRepoFile(options.repoDir, options.spec.certificate, `${where}.certificate`).toString('utf8');
+    const encryptedKey = readRepoFile(options.repoDir, options.spec.privateKey, `${where}.privateKey`);
     if (!isAgeEncrypted(encryptedKey)) {
       throw new Error(`${where}.privateKey: ${options.spec.privateKey} is not age-encrypted; a CA key must never sit in the repository in plaintext (encrypt it with age and rotate it)`);
     }
@@ -63,7 +63,7 @@ export class BuiltInCaIssuer implements Issuer {
       throw new Error(`${where}.privateKey: ${options.spec.privateKey}: ${(err as Error).message}`);
     }
     const issuerOptions: BuiltInCaIssuerOptions = { name: options.name, certificatePem, privateKeyPem };
-    if (options.spec.chain) issuerOptions.chainPem = (await readRepoFile(options.repoDir, options.spec.chain, `${where}.chain`)).toString('utf8');
+    if (options.spec.chain) issuerOptions.chainPem = readRepoFile(options.repoDir, options.spec.chain, `${where}.chain`).toString('utf8');
     if (options.backdateMs !== undefined) issuerOptions.backdateMs = options.backdateMs;
     const issuer = new BuiltInCaIssuer(issuerOptions);
     // Fail here, at start-up, on a CA that cannot sign, rather than once per certificate.

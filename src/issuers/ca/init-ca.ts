@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { posix } from 'node:path';
 import { encryptPrivateKey } from '../../keys/age.js';
 import { toPem } from '../../pki/pem.js';
 import { generatePrivateKey, privateKeyToPem, publicKeyDer, toWebCryptoKeys, type KeyType } from '../../pki/private-key.js';
 import { x509 } from '../../pki/x509.js';
-import { resolveRepoPath } from '../../repo/repo-path.js';
+import { assertWritable, repoFileExists, writeRepoFile } from '../../repo/confined-io.js';
 import { DEFAULT_BACKDATE_MS, floorToSecond, randomSerialNumber } from './certificate-fields.js';
 import { loadSigningCa } from './signing-ca.js';
 
@@ -174,46 +172,20 @@ export async function writeCaFiles(options: WriteCaFilesOptions): Promise<Writte
       planned.push({ path: paths.rootPrivateKey, field: 'rootPrivateKey', content: await encryptPrivateKey(options.ca.root.privateKeyPem, options.recipients), mode: 0o600 });
     }
   }
-  const targets = planned.map((p) => ({ ...p, full: resolveRepoPath(options.repoDir, p.path, p.field) }));
-  if (new Set(targets.map((t) => t.full)).size !== targets.length) throw new Error('two CA files were given the same path');
+  for (const p of planned) assertWritable(options.repoDir, p.path, p.field);
+  if (new Set(planned.map((p) => posix.normalize(p.path))).size !== planned.length) throw new Error('two CA files were given the same path');
   if (!options.force) {
-    const existing: string[] = [];
-    for (const t of targets) if (await exists(t.full)) existing.push(t.path);
+    const existing = planned.filter((p) => repoFileExists(options.repoDir, p.path, p.field)).map((p) => p.path);
     if (existing.length > 0) {
       throw new Error(`a CA already exists (${existing.join(', ')}); replacing it would orphan every certificate it issued. Pass --force to replace it`);
     }
   }
-  for (const t of targets) await writeAtomically(t.full, t.content, t.mode, options.force ?? false);
-  const out: WrittenCaFiles = { issuer: { certificate: paths.certificate, privateKey: paths.privateKey }, files: targets.map((t) => t.path) };
+  // Without --force, a file another process created since the check is not replaced either.
+  for (const p of planned) writeRepoFile(options.repoDir, p.path, p.content, { mode: p.mode, exclusive: !options.force, field: p.field });
+  const out: WrittenCaFiles = { issuer: { certificate: paths.certificate, privateKey: paths.privateKey }, files: planned.map((p) => p.path) };
   if (options.ca.intermediate) {
     out.rootCertificate = paths.rootCertificate;
     if (!options.discardRootKey) out.rootPrivateKey = paths.rootPrivateKey;
   }
   return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Temp file then link/rename: a crash leaves the old file or the new one, never half of one. */
-async function writeAtomically(path: string, content: string, mode: number, replace: boolean): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temp, content, { mode, flag: 'wx' });
-  try {
-    if (replace) {
-      await rename(temp, path);
-    } else {
-      // link fails with EEXIST if another process created the file since the check: no clobbering.
-      await link(temp, path);
-    }
-  } finally {
-    await rm(temp, { force: true });
-  }
 }

@@ -1,5 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readRepoFileIfPresent, writeRepoFile } from '../../repo/confined-io.js';
 import { LEDGER_FILE, readLedgerEntries } from '../ledger-file.js';
 import { siemEvent, type SiemDelivery, type SiemSink } from './siem-event.js';
 
@@ -28,11 +27,10 @@ export interface ForwardResult {
  * taken the events (delivered, or spooled by an HTTP sink), so an event is never skipped.
  */
 export async function forwardLedger(options: ForwardOptions): Promise<ForwardResult> {
-  const path = (p: string) => join(options.repoDir, ...p.split('/'));
-  const ledgerPath = path(options.ledgerFile ?? LEDGER_FILE);
-  const cursorPath = path(options.cursorFile ?? DEFAULT_CURSOR_FILE);
-  const entries = readLedgerEntries(await readFile(ledgerPath, 'utf8').catch(() => ''));
-  const cursor = (await readFile(cursorPath, 'utf8').catch(() => '')).trim();
+  const cursorFile = options.cursorFile ?? DEFAULT_CURSOR_FILE;
+  const read = (p: string) => readRepoFileIfPresent(options.repoDir, p)?.toString('utf8') ?? '';
+  const entries = readLedgerEntries(read(options.ledgerFile ?? LEDGER_FILE));
+  const cursor = read(cursorFile).trim();
   const at = cursor ? entries.findIndex((e) => e.hash === cursor) : -1;
   const cursorLost = cursor !== '' && at < 0;
   const pending = entries.slice(at + 1);
@@ -40,10 +38,7 @@ export async function forwardLedger(options: ForwardOptions): Promise<ForwardRes
   const deliveries: SiemDelivery[] = [];
   for (const sink of options.sinks) deliveries.push(await sink.flush());
   const last = entries[entries.length - 1];
-  if (last && last.hash !== cursor) {
-    await mkdir(dirname(cursorPath), { recursive: true });
-    await writeFile(cursorPath, `${last.hash}\n`, 'utf8');
-  }
+  if (last && last.hash !== cursor) writeRepoFile(options.repoDir, cursorFile, `${last.hash}\n`);
   return { forwarded: pending.length, deliveries, cursorLost };
 }
 
