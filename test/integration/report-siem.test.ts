@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { LifecycleEvent } from '../../src/events/event.js';
 import { appendEvents, LEDGER_FILE, readLedgerEntries } from '../../src/report/ledger-file.js';
@@ -112,8 +112,9 @@ class SiemServer {
 
 const noWait: HttpSinkOptions['retry'] = { sleep: async () => undefined, minDelayMs: 1, timeoutMs: 5000 };
 
-function sink(url: string, spoolFile: string, extra: Partial<HttpSinkOptions> = {}): HttpSink {
-  return new HttpSink({ url, spoolFile, secret: SECRET, retry: noWait, ...extra });
+/** A sink whose spool is at an absolute path, as the tests name it. */
+function sink(url: string, spool: string, extra: Partial<HttpSinkOptions> = {}): HttpSink {
+  return new HttpSink({ url, repoDir: dirname(spool), spoolFile: basename(spool), secret: SECRET, retry: noWait, ...extra });
 }
 
 describe('HttpSink', () => {
@@ -204,7 +205,7 @@ describe('HttpSink', () => {
   it('speaks Splunk HEC: batches with the Splunk token, a 429 retried, each event once', async () => {
     const server = await new SiemServer((n) => (n === 1 ? '429' : 'ok'), 'hec').listen();
     try {
-      const s = new HttpSink({ url: server.url, spoolFile: join(newDir(), 'spool.jsonl'), format: 'splunk-hec', token: TOKEN, batchSize: 2, retry: noWait });
+      const s = new HttpSink({ url: server.url, repoDir: newDir(), spoolFile: 'spool.jsonl', format: 'splunk-hec', token: TOKEN, batchSize: 2, retry: noWait });
       for (const e of [1, 2, 3, 4, 5].map(event)) s.emit(e);
       assert.deepEqual(await s.flush(), { delivered: 5, spooled: 0 });
       assert.deepEqual(server.problems, []);
@@ -214,7 +215,7 @@ describe('HttpSink', () => {
     } finally {
       await server.close();
     }
-    assert.throws(() => new HttpSink({ url: 'http://127.0.0.1:1/', spoolFile: 'x', format: 'splunk-hec' }), /needs a HEC token/);
+    assert.throws(() => new HttpSink({ url: 'http://127.0.0.1:1/', repoDir: '.', format: 'splunk-hec' }), /needs a HEC token/);
   });
 });
 
@@ -258,5 +259,19 @@ describe('StdoutSink', () => {
     assert.deepEqual(await s.flush(), { delivered: 1, spooled: 0 });
     assert.equal(written.length, 1);
     assert.match(written[0]!, /^\{"id":"[0-9a-f]{64}","timestamp":"2026-03-15T10:01:00Z","event_type":"certificate_deployed",.*\}\n$/);
+  });
+});
+
+describe('SIEM files in the repository', () => {
+  it('a spool or a file sink behind a committed symbolic link is refused, loudly, and nothing is written where it points', async () => {
+    const repo = newDir();
+    const elsewhere = newDir();
+    symlinkSync(elsewhere, join(repo, 'reports'));
+    const s = new HttpSink({ url: 'http://127.0.0.1:1/', repoDir: repo, secret: SECRET, retry: noWait });
+    s.emit(event(1));
+    await assert.rejects(s.flush(), /reports is a symbolic link/);
+    const file = new FileSink({ repoDir: repo, file: 'reports/siem.jsonl' });
+    await assert.rejects(file.emit(event(1)), /reports is a symbolic link/);
+    assert.deepEqual(readdirSync(elsewhere), []);
   });
 });

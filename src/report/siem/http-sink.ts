@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { appendFile, readFile, rm } from 'node:fs/promises';
 import type { LifecycleEvent } from '../../events/event.js';
 import { fetchWithRetry, type FetchRetryOptions } from '../../net/retry.js';
+import { appendRepoFile, readRepoFileIfPresent, removeRepoFile } from '../../repo/confined-io.js';
 import { siemEvent, siemJson, type SiemDelivery, type SiemEvent, type SiemSink } from './siem-event.js';
-import { readSpool, writeSpool } from './spool.js';
+import { DEFAULT_SPOOL_FILE, readSpool, writeSpool } from './spool.js';
 
 export type HttpSinkFormat =
   /** One event per POST, the event's JSON as the body, signed with HMAC-SHA256 when a secret is set. */
@@ -18,8 +18,10 @@ export interface HttpSinkOptions {
   secret?: string;
   /** HEC token (splunk-hec). */
   token?: string;
-  /** Absolute path of the spool file (see DEFAULT_SPOOL_FILE). */
-  spoolFile: string;
+  /** The repository the spool lives in (the report job commits it, so the next run finds it). */
+  repoDir: string;
+  /** Repository-relative path of the spool file. Default DEFAULT_SPOOL_FILE. */
+  spoolFile?: string;
   /** Events per request for splunk-hec. Default 50. */
   batchSize?: number;
   /** HEC metadata. Defaults: source `certops`, sourcetype `certops:lifecycle`. */
@@ -62,10 +64,10 @@ export class HttpSink implements SiemSink {
 
   /** Delivers the spool, then `events`. */
   async deliver(events: readonly SiemEvent[]): Promise<SiemDelivery> {
-    const spoolFile = this.options.spoolFile;
+    const { repoDir, spoolFile = DEFAULT_SPOOL_FILE } = this.options;
     const sentFile = `${spoolFile}.sent`;
-    const sent = await readSent(sentFile);
-    const spool = await readSpool(spoolFile);
+    const sent = new Set((readRepoFileIfPresent(repoDir, sentFile)?.toString('utf8') ?? '').split('\n').filter(Boolean));
+    const spool = readSpool(repoDir, spoolFile);
     const seen = new Set<string>(sent);
     const queue: SiemEvent[] = [];
     for (const e of [...spool.events, ...events]) {
@@ -75,8 +77,8 @@ export class HttpSink implements SiemSink {
     }
     if (queue.length === 0 && sent.size === 0) return { delivered: 0, spooled: spool.unreadable.length };
     // On disk before the first request: a run that dies mid-delivery leaves them for the next.
-    await writeSpool(spoolFile, queue, spool.unreadable);
-    await rm(sentFile, { force: true });
+    writeSpool(repoDir, spoolFile, queue, spool.unreadable);
+    removeRepoFile(repoDir, sentFile);
     const size = (this.options.format ?? 'json') === 'json' ? 1 : Math.max(1, this.options.batchSize ?? 50);
     let delivered = 0;
     let error: string | undefined;
@@ -92,10 +94,10 @@ export class HttpSink implements SiemSink {
       }
       delivered += batch.length;
       // Appending ids is O(1) per batch; rewriting the spool each time would be quadratic.
-      await appendFile(sentFile, batch.map((b) => `${b.id}\n`).join(''), 'utf8');
+      appendRepoFile(repoDir, sentFile, batch.map((b) => `${b.id}\n`).join(''));
     }
-    await writeSpool(spoolFile, queue.slice(delivered), spool.unreadable);
-    await rm(sentFile, { force: true });
+    writeSpool(repoDir, spoolFile, queue.slice(delivered), spool.unreadable);
+    removeRepoFile(repoDir, sentFile);
     return { delivered, spooled: queue.length - delivered + spool.unreadable.length, ...(error ? { error } : {}) };
   }
 
@@ -124,15 +126,6 @@ export class HttpSink implements SiemSink {
     };
     const head = Object.entries(meta).filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
     return `{${head.join(',')},"event":${siemJson(e)}}`;
-  }
-}
-
-async function readSent(path: string): Promise<Set<string>> {
-  try {
-    return new Set((await readFile(path, 'utf8')).split('\n').filter(Boolean));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
-    throw error;
   }
 }
 

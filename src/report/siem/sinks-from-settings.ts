@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { FileSink } from './file-sink.js';
 import { HttpSink, type HttpSinkFormat } from './http-sink.js';
 import type { SiemSink } from './siem-event.js';
-import { DEFAULT_SPOOL_FILE } from './spool.js';
 import { StdoutSink } from './stdout-sink.js';
 
 /** Where SIEM events go, as the CLI flags and action inputs name them. */
@@ -21,13 +19,13 @@ export interface SiemSettings {
 export function sinksFromSettings(repoDir: string, s: SiemSettings): SiemSink[] {
   const sinks: SiemSink[] = [];
   if (s.stdout) sinks.push(new StdoutSink());
-  if (s.file) sinks.push(new FileSink(s.file.startsWith('/') ? s.file : join(repoDir, s.file)));
+  if (s.file) sinks.push(new FileSink(s.file.startsWith('/') ? s.file : { repoDir, file: s.file }));
   if (s.url) {
     sinks.push(
       new HttpSink({
         url: s.url,
         format: s.format ?? 'json',
-        spoolFile: join(repoDir, ...DEFAULT_SPOOL_FILE.split('/')),
+        repoDir,
         ...(s.secret ? { secret: s.secret } : {}),
         ...(s.token ? { token: s.token } : {}),
       }),

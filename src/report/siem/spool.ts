@@ -1,5 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readRepoFileIfPresent, removeRepoFile, writeRepoFile } from '../../repo/confined-io.js';
 import { siemJson, type SiemEvent } from './siem-event.js';
 
 /**
@@ -10,14 +9,8 @@ import { siemJson, type SiemEvent } from './siem-event.js';
 export const DEFAULT_SPOOL_FILE = 'reports/.siem-spool.jsonl';
 
 /** Events waiting in a spool file, oldest first. Lines that do not parse are kept aside, never dropped. */
-export async function readSpool(path: string): Promise<{ events: SiemEvent[]; unreadable: string[] }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { events: [], unreadable: [] };
-    throw error;
-  }
+export function readSpool(repoDir: string, file: string): { events: SiemEvent[]; unreadable: string[] } {
+  const text = readRepoFileIfPresent(repoDir, file)?.toString('utf8') ?? '';
   const events: SiemEvent[] = [];
   const unreadable: string[] = [];
   for (const line of text.split('\n')) {
@@ -33,14 +26,8 @@ export async function readSpool(path: string): Promise<{ events: SiemEvent[]; un
   return { events, unreadable };
 }
 
-/** Replaces the spool (write then rename: a crash leaves the old or the new file, never half of one); empty removes it. */
-export async function writeSpool(path: string, events: readonly SiemEvent[], unreadable: readonly string[] = []): Promise<void> {
-  if (events.length === 0 && unreadable.length === 0) {
-    await rm(path, { force: true });
-    return;
-  }
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, [...events.map(siemJson), ...unreadable].map((l) => `${l}\n`).join(''), 'utf8');
-  await rename(tmp, path);
+/** Replaces the spool (writeRepoFile: a crash leaves the old or the new file, never half of one); empty removes it. */
+export function writeSpool(repoDir: string, file: string, events: readonly SiemEvent[], unreadable: readonly string[] = []): void {
+  if (events.length === 0 && unreadable.length === 0) removeRepoFile(repoDir, file);
+  else writeRepoFile(repoDir, file, [...events.map(siemJson), ...unreadable].map((l) => `${l}\n`).join(''));
 }
