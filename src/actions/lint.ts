@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import type { Finding, FindingCounts } from '../findings.js';
+import { readRepoFileIfPresent } from '../repo/confined-io.js';
 import { toJsonFinding } from '../policy/format-json.js';
 import { countsLine } from '../policy/format-text.js';
 import { runLint, type LintOptions, type LintResult } from '../policy/lint.js';
@@ -167,9 +168,8 @@ function escapeHtml(text: string): string {
 /** New error-level findings go to the audit ledger on the branch that was checked. */
 async function recordViolations(findings: Finding[], settings: LintSettings): Promise<void> {
   const env = process.env;
-  const ledgerPath = join(settings.repoDir, LEDGER_FILE);
   const events = () =>
-    newViolationEvents(findings, readLedgerEntries(existsSync(ledgerPath) ? readFileSync(ledgerPath, 'utf8') : '').map((e) => e.event), {
+    newViolationEvents(findings, readLedgerEntries(readRepoFileIfPresent(settings.repoDir, LEDGER_FILE, LEDGER_FILE, true)?.toString('utf8') ?? '').map((e) => e.event), {
       now: settings.now,
       actor: env.GITHUB_ACTOR || 'certops',
       runUrl: runUrl(env),

@@ -1,5 +1,4 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { removeRepoFile } from '../repo/confined-io.js';
 import { GITHUB_ACTIONS_BOT, Git, GitError, type GitIdentity } from './git.js';
 
 export interface CommitBackOptions {
@@ -64,7 +63,8 @@ export async function commitBack(options: CommitBackOptions): Promise<CommitBack
       for (const path of options.paths) {
         const known = (await git.exec(['ls-tree', '--name-only', 'FETCH_HEAD', '--', path])).stdout.trim();
         if (known) await git.exec(['checkout', 'FETCH_HEAD', '--', path]);
-        else rmSync(join(options.repoDir, path), { recursive: true, force: true });
+        // The new tip may hold a link on the way (checked out just above): remove without following one.
+        else removeRepoFile(options.repoDir, path, { recursive: true });
       }
     }
   }

@@ -176,7 +176,7 @@ export async function renew(options: RenewOptions): Promise<RenewResult> {
       for (const p of [entry.certificate, entry.key]) {
         // The lock file comes from the repository: a path it names out of it, or through a link, is not ours to delete.
         try {
-          if (removeRepoFile(options.repoDir, p, `${LOCK_FILE} ${name}`)) result.changedPaths.push(p);
+          if (removeRepoFile(options.repoDir, p, { field: `${LOCK_FILE} ${name}` })) result.changedPaths.push(p);
         } catch (error) {
           log(`${name}: ${describeError(error)}; not deleted`);
         }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, linkSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 
 /**
@@ -21,13 +21,19 @@ export interface RepoWriteOptions {
   field?: string;
 }
 
-/** The normalised repository-relative path, or an error naming `field` when it leaves the repository. */
-function inside(path: string, field: string): string {
+/**
+ * The normalised repository-relative path, or an error naming `field` when it leaves the
+ * repository. `.git/` counts as outside: a lock entry naming `.git/config` must not get it
+ * deleted (with the checkout's credentials) or overwritten.
+ */
+export function confinedPath(path: string, field = path): string {
   if (isAbsolute(path)) throw new Error(`${field}: "${path}" is absolute; give a path relative to the repository root`);
   const rel = posix.normalize(path.split('\\').join('/'));
   if (rel === '' || rel === '.' || rel === '..' || rel.startsWith('../') || rel.endsWith('/')) throw new Error(`${field}: "${path}" is outside the repository`);
+  if (/^\.git(\/|$)/i.test(rel)) throw new Error(`${field}: "${path}" is inside .git, which certops never touches`);
   return rel;
 }
+const inside = confinedPath;
 
 /**
  * The absolute directory holding `rel`, after checking that every directory on the way is a real
@@ -57,6 +63,16 @@ function realDirectory(root: string, rel: string, field: string, create: boolean
 
 const SLICE = 1 << 20;
 
+/** writeSync may write less than asked (a full disk, a file size limit): go on until all is written, or throw. */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  let bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  while (bytes.length > 0) {
+    const n = writeSync(fd, bytes);
+    if (n <= 0) throw new Error('the file system took no more bytes');
+    bytes = bytes.subarray(n);
+  }
+}
+
 /** Slices of about a megabyte of text, never between the two halves of a surrogate pair (each half alone would encode as U+FFFD). */
 export function* textSlices(text: string): Generator<string> {
   for (let start = 0; start < text.length; ) {
@@ -79,11 +95,15 @@ export function writeRepoFile(root: string, path: string, content: string | Uint
   const dir = realDirectory(root, rel, field, true)!;
   const target = join(dir, posix.basename(rel));
   const temp = join(dir, `.${posix.basename(rel)}.${randomBytes(6).toString('hex')}.tmp`);
+  // A replaced file keeps its permissions (a 0600 key stays 0600), as writing in place would.
+  const previous = lstatSync(target, { throwIfNoEntry: false });
+  const keepMode = options.mode === undefined && previous?.isFile() ? previous.mode & 0o7777 : undefined;
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, options.mode ?? 0o666);
   try {
     try {
-      if (typeof content === 'string') for (const piece of textSlices(content)) writeSync(fd, piece, null, 'utf8');
-      else writeSync(fd, content);
+      if (keepMode !== undefined) fchmodSync(fd, keepMode);
+      if (typeof content === 'string') for (const piece of textSlices(content)) writeAll(fd, piece);
+      else writeAll(fd, content);
     } finally {
       closeSync(fd);
     }
@@ -117,16 +137,21 @@ export function assertWritable(root: string, path: string, field = path): void {
   if (dir !== undefined && lstatSync(join(dir, posix.basename(rel)), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${field}: ${rel} is a directory`);
 }
 
-/** Removes a repository file (a symbolic link there is removed, not what it points at). False when there was none. */
-export function removeRepoFile(root: string, path: string, field = path): boolean {
+/**
+ * Removes a repository file (a symbolic link there is removed, not what it points at), or with
+ * `recursive` a directory and what it holds (links inside are removed, never followed). False
+ * when there was nothing to remove.
+ */
+export function removeRepoFile(root: string, path: string, options: { field?: string; recursive?: boolean } = {}): boolean {
+  const field = options.field ?? path;
   const rel = inside(path, field);
   const dir = realDirectory(root, rel, field, false);
   if (dir === undefined) return false;
   const target = join(dir, posix.basename(rel));
   const stat = lstatSync(target, { throwIfNoEntry: false });
   if (!stat) return false;
-  if (stat.isDirectory()) throw new Error(`${field}: ${rel} is a directory`);
-  rmSync(target);
+  if (stat.isDirectory() && !options.recursive) throw new Error(`${field}: ${rel} is a directory`);
+  rmSync(target, { recursive: stat.isDirectory() });
   return true;
 }
 
@@ -137,13 +162,17 @@ export function readRepoFile(root: string, path: string, field = path): Buffer {
   return bytes;
 }
 
-/** As readRepoFile, but a missing file (or directory on the way) is undefined rather than an error. */
-export function readRepoFileIfPresent(root: string, path: string, field = path): Buffer | undefined {
+/**
+ * As readRepoFile, but a missing file (or directory on the way) is undefined rather than an
+ * error; with `linkIsMissing`, so is a symbolic link at the file (for files certops owns and
+ * rewrites, such as a cursor or a spool: the next write replaces the link).
+ */
+export function readRepoFileIfPresent(root: string, path: string, field = path, linkIsMissing = false): Buffer | undefined {
   const rel = inside(path, field);
   const dir = realDirectory(root, rel, field, false);
   const target = dir && join(dir, posix.basename(rel));
   const stat = target ? lstatSync(target, { throwIfNoEntry: false }) : undefined;
-  if (!target || !stat) return undefined;
+  if (!target || !stat || (linkIsMissing && stat.isSymbolicLink())) return undefined;
   if (stat.isSymbolicLink()) throw new Error(`${field}: ${rel} is a symbolic link; certops does not follow links in the repository`);
   if (!stat.isFile()) throw new Error(`${field}: ${rel} is not a regular file`);
   let fd: number;
@@ -175,7 +204,7 @@ export function appendRepoFile(root: string, path: string, text: string, field =
   }
   try {
     if (!fstatSync(fd).isFile()) throw new Error(`${field}: ${rel} is not a regular file`);
-    for (const piece of textSlices(text)) writeSync(fd, piece, null, 'utf8');
+    for (const piece of textSlices(text)) writeAll(fd, piece);
   } finally {
     closeSync(fd);
   }

@@ -1,5 +1,5 @@
 import { LEDGER_FILE } from './ledger-file.js';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../manifest/lock-file.js';
 import { retiredKeyPins } from '../manifest/types.js';
@@ -208,8 +208,10 @@ function previousAnchor(repoDir: string, jsonPath: string, ledgerFile: string): 
 function readTail(path: string, bytes: number): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return undefined;
+    const size = stat.size;
     const length = Math.min(size, bytes);
     const buffer = Buffer.alloc(length);
     readSync(fd, buffer, 0, length, size - length);

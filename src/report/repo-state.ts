@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE, loadLock, type LockFile } from '../manifest/lock-file.js';
 import { loadManifest, MANIFEST_FILE } from '../manifest/load-manifest.js';
@@ -106,6 +106,8 @@ export function readRepoState(repoDir: string, options: RepoStateOptions = {}): 
 
 function subdirectories(dir: string): string[] {
   try {
+    // A committed link at certs/ would list a folder elsewhere on the runner into the report.
+    if (!lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
     return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
   } catch {
     return [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -263,7 +263,7 @@ describe('StdoutSink', () => {
 });
 
 describe('SIEM files in the repository', () => {
-  it('a spool or a file sink behind a committed symbolic link is refused, loudly, and nothing is written where it points', async () => {
+  it('behind a committed link to a folder, the spool and a file sink are refused, loudly, and nothing is written there', async () => {
     const repo = newDir();
     const elsewhere = newDir();
     symlinkSync(elsewhere, join(repo, 'reports'));
@@ -273,5 +273,24 @@ describe('SIEM files in the repository', () => {
     const file = new FileSink({ repoDir: repo, file: 'reports/siem.jsonl' });
     await assert.rejects(file.emit(event(1)), /reports is a symbolic link/);
     assert.deepEqual(readdirSync(elsewhere), []);
+  });
+
+  it('a link at the spool, its sent record or the cursor is not ours: it is replaced, and what it points at is untouched', async () => {
+    const repo = newDir();
+    mkdirSync(join(repo, 'reports'));
+    const planted = join(newDir(), 'planted.jsonl');
+    writeFileSync(planted, 'not a spool\n');
+    for (const f of ['.siem-spool.jsonl', '.siem-spool.jsonl.sent', '.siem-cursor']) symlinkSync(planted, join(repo, 'reports', f));
+    const s = new HttpSink({ url: 'http://127.0.0.1:1/', repoDir: repo, secret: SECRET, retry: noWait });
+    s.emit(event(1));
+    assert.equal((await s.flush()).spooled, 1, 'the endpoint is down: the event is spooled');
+    const spool = join(repo, 'reports/.siem-spool.jsonl');
+    assert.ok(lstatSync(spool).isFile());
+    assert.equal(readFileSync(spool, 'utf8').trim().split('\n').length, 1);
+    assert.ok(!existsSync(join(repo, 'reports/.siem-spool.jsonl.sent')));
+    await appendEvents(repo, [event(2)]);
+    await forwardLedger({ repoDir: repo, sinks: [new FileSink({ repoDir: repo, file: 'siem.jsonl' })] });
+    assert.ok(lstatSync(join(repo, 'reports/.siem-cursor')).isFile());
+    assert.equal(readFileSync(planted, 'utf8'), 'not a spool\n');
   });
 });

@@ -4,7 +4,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { appendRepoFile, assertWritable, readRepoFile, readRepoFileIfPresent, removeRepoFile, repoFileExists, textSlices, writeRepoFile } from '../../src/repo/confined-io.js';
+import { appendRepoFile, assertWritable, confinedPath, readRepoFile, readRepoFileIfPresent, removeRepoFile, repoFileExists, textSlices, writeRepoFile } from '../../src/repo/confined-io.js';
 
 describe('confined-io: repository files are written, read and removed without leaving the repository', () => {
   let base: string;
@@ -108,5 +108,59 @@ describe('confined-io: repository files are written, read and removed without le
     assert.throws(() => removeRepoFile(root, 'linked/cert.pem'), /linked is a symbolic link/);
     assert.ok(existsSync(join(outside, 'cert.pem')));
     assert.equal(removeRepoFile(root, 'gone/cert.pem'), false);
+  });
+
+  it('never touches .git, in any case, and reads backslashes as separators', () => {
+    mkdirSync(join(root, '.git'));
+    writeFileSync(join(root, '.git/config'), 'credentials');
+    for (const p of ['.git/config', '.GIT/config', 'x/../.git/config', '.git']) {
+      assert.throws(() => removeRepoFile(root, p), /inside \.git/, p);
+      assert.throws(() => writeRepoFile(root, p, 'x'), /inside \.git/, p);
+    }
+    assert.equal(readFileSync(join(root, '.git/config'), 'utf8'), 'credentials');
+    assert.equal(confinedPath('.github/workflows/x.yml'), '.github/workflows/x.yml');
+    assert.equal(confinedPath('certs\\web\\cert.pem'), 'certs/web/cert.pem');
+    assert.throws(() => confinedPath('..\\x'), /outside the repository/);
+  });
+
+  it('a replaced file keeps its permissions unless a mode is given', () => {
+    writeRepoFile(root, 'certs/web/key.pem.age', 'one', { mode: 0o600 });
+    writeRepoFile(root, 'certs/web/key.pem.age', 'two');
+    assert.equal(statSync(join(root, 'certs/web/key.pem.age')).mode & 0o777, 0o600);
+    writeRepoFile(root, 'certs/web/key.pem.age', 'three', { mode: 0o640 });
+    assert.equal(statSync(join(root, 'certs/web/key.pem.age')).mode & 0o777, 0o640);
+  });
+
+  it('a link to a directory at the path is replaced or removed itself; a dangling link is not clobbered by an exclusive write', () => {
+    writeRepoFile(root, 'linked', 'file now');
+    assert.ok(lstatSync(join(root, 'linked')).isFile());
+    assert.deepEqual(readdirSync(outside), ['cert.pem']);
+    symlinkSync(join(base, 'nowhere'), join(root, 'dangling'));
+    assert.throws(() => writeRepoFile(root, 'dangling', 'x', { exclusive: true }), /dangling exists already/);
+    assert.ok(!existsSync(join(base, 'nowhere')));
+    symlinkSync(outside, join(root, 'dirlink'));
+    assert.equal(removeRepoFile(root, 'dirlink', { recursive: true }), true);
+    assert.deepEqual(readdirSync(outside), ['cert.pem']);
+  });
+
+  it('leaves no temporary file behind when the rename is refused', () => {
+    mkdirSync(join(root, 'reports/expiry.json'), { recursive: true });
+    assert.throws(() => writeRepoFile(root, 'reports/expiry.json', '{}'), /reports\/expiry\.json is a directory/);
+    assert.deepEqual(readdirSync(join(root, 'reports')), ['expiry.json']);
+  });
+
+  it('removes a directory only when asked, without following the links it holds', () => {
+    mkdirSync(join(root, 'reports'));
+    symlinkSync(outside, join(root, 'reports/out'));
+    assert.throws(() => removeRepoFile(root, 'reports'), /reports is a directory/);
+    assert.equal(removeRepoFile(root, 'reports', { recursive: true }), true);
+    assert.ok(!existsSync(join(root, 'reports')));
+    assert.deepEqual(readdirSync(outside), ['cert.pem']);
+  });
+
+  it('with linkIsMissing, a link at a file certops owns reads as none', () => {
+    assert.equal(readRepoFileIfPresent(root, 'link.pem', 'cursor', true), undefined);
+    assert.throws(() => readRepoFileIfPresent(root, 'link.pem', 'cursor'), /cursor: link\.pem is a symbolic link/);
+    assert.throws(() => readRepoFileIfPresent(root, 'linked/x', 'cursor', true), /linked is a symbolic link/);
   });
 });

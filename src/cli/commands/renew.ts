@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { publishRenewal } from '../../gitops/publish-renewal.js';
+import { removeRepoFile } from '../../repo/confined-io.js';
 import { DEFAULT_RENEWAL_BRANCH } from '../../gitops/renewal-branch.js';
 import { GROUPINGS, type Grouping } from '../../renewal/grouping.js';
 import { formatPlan } from '../../renewal/format-plan.js';
@@ -130,7 +130,7 @@ function restoreWorkingTree(repoDir: string, paths: readonly string[]): void {
       git(repoDir, 'cat-file', '-e', `HEAD:${path}`);
       git(repoDir, 'checkout', 'HEAD', '--', path);
     } catch {
-      rmSync(resolve(repoDir, path), { force: true });
+      removeRepoFile(repoDir, path);
     }
   }
 }

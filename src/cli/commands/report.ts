@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { toRepoPath } from '../../repo/repo-path.js';
 import { generateReports, parseThresholdList, ReportInputError, ThresholdError } from '../../report/index.js';
 import { forwardLedger, undeliveredLines } from '../../report/siem/forward.js';
 import { reportGeneratedEvent } from '../../report/report-event.js';
@@ -58,7 +59,8 @@ export const command: Command = {
     for (const a of result.alerts) io.stdout(`${a.daysLeft < 0 ? 'EXPIRED' : `${a.daysLeft} days left`}: ${a.certificate} (notAfter ${a.notAfter}; owners ${a.owners.join(', ') || 'none'})\n`);
     const sinks = sinksFromSettings(repoDir, {
       ...(values['siem-stdout'] ? { stdout: true } : {}),
-      ...(values['siem-file'] ? { file: resolve(io.cwd, values['siem-file']) } : {}),
+      // A file inside the repository is given relative, so it is appended to without following links.
+      ...(values['siem-file'] ? { file: toRepoPath(resolve(io.cwd, values['siem-file']), resolve(repoDir)) ?? resolve(io.cwd, values['siem-file']) } : {}),
       ...(values['siem-url'] ? { url: values['siem-url'], format } : {}),
       ...(process.env.CERTOPS_SIEM_SECRET ? { secret: process.env.CERTOPS_SIEM_SECRET } : {}),
       ...(process.env.CERTOPS_SIEM_TOKEN ? { token: process.env.CERTOPS_SIEM_TOKEN } : {}),

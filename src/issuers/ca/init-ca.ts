@@ -1,9 +1,8 @@
-import { posix } from 'node:path';
 import { encryptPrivateKey } from '../../keys/age.js';
 import { toPem } from '../../pki/pem.js';
 import { generatePrivateKey, privateKeyToPem, publicKeyDer, toWebCryptoKeys, type KeyType } from '../../pki/private-key.js';
 import { x509 } from '../../pki/x509.js';
-import { assertWritable, repoFileExists, writeRepoFile } from '../../repo/confined-io.js';
+import { assertWritable, confinedPath, repoFileExists, writeRepoFile } from '../../repo/confined-io.js';
 import { DEFAULT_BACKDATE_MS, floorToSecond, randomSerialNumber } from './certificate-fields.js';
 import { loadSigningCa } from './signing-ca.js';
 
@@ -173,7 +172,7 @@ export async function writeCaFiles(options: WriteCaFilesOptions): Promise<Writte
     }
   }
   for (const p of planned) assertWritable(options.repoDir, p.path, p.field);
-  if (new Set(planned.map((p) => posix.normalize(p.path))).size !== planned.length) throw new Error('two CA files were given the same path');
+  if (new Set(planned.map((p) => confinedPath(p.path, p.field))).size !== planned.length) throw new Error('two CA files were given the same path');
   if (!options.force) {
     const existing = planned.filter((p) => repoFileExists(options.repoDir, p.path, p.field)).map((p) => p.path);
     if (existing.length > 0) {
