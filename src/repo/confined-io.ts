@@ -63,9 +63,18 @@ function realDirectory(root: string, rel: string, field: string, create: boolean
 
 const SLICE = 1 << 20;
 
-/** writeSync may write less than asked (a full disk, a file size limit): go on until all is written, or throw. */
+/**
+ * writeSync may write less than asked (a full disk, a file size limit): go on until all is
+ * written, or throw. Text is handed over as text first: encoding each slice into a Buffer of
+ * our own would leave megabytes of them for the garbage collector at the peak of a large report.
+ */
 function writeAll(fd: number, data: string | Uint8Array): void {
-  let bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let bytes: Uint8Array;
+  if (typeof data === 'string') {
+    const written = writeSync(fd, data, null, 'utf8');
+    if (written === Buffer.byteLength(data, 'utf8')) return;
+    bytes = Buffer.from(data, 'utf8').subarray(written);
+  } else bytes = data;
   while (bytes.length > 0) {
     const n = writeSync(fd, bytes);
     if (n <= 0) throw new Error('the file system took no more bytes');
