@@ -169,7 +169,7 @@ function escapeHtml(text: string): string {
 async function recordViolations(findings: Finding[], settings: LintSettings): Promise<void> {
   const env = process.env;
   const events = () =>
-    newViolationEvents(findings, readLedgerEntries(readRepoFileIfPresent(settings.repoDir, LEDGER_FILE, LEDGER_FILE, true)?.toString('utf8') ?? '').map((e) => e.event), {
+    newViolationEvents(findings, readLedgerEntries(readRepoFileIfPresent(settings.repoDir, LEDGER_FILE, { linkIsMissing: true })?.toString('utf8') ?? '').map((e) => e.event), {
       now: settings.now,
       actor: env.GITHUB_ACTOR || 'certops',
       runUrl: runUrl(env),

@@ -33,7 +33,6 @@ export function confinedPath(path: string, field = path): string {
   if (/^\.git(\/|$)/i.test(rel)) throw new Error(`${field}: "${path}" is inside .git, which certops never touches`);
   return rel;
 }
-const inside = confinedPath;
 
 /**
  * The absolute directory holding `rel`, after checking that every directory on the way is a real
@@ -59,6 +58,18 @@ function realDirectory(root: string, rel: string, field: string, create: boolean
     if (!stat.isDirectory()) throw new Error(`${field}: ${shown} is not a directory`);
   }
   return dir;
+}
+
+/**
+ * The checked path: `rel`, and `target` (absolute) once every directory on the way is real;
+ * `target` is undefined when one is missing and `create` is false.
+ */
+function locate(root: string, path: string, field: string, create: true): { rel: string; dir: string; target: string };
+function locate(root: string, path: string, field: string, create: boolean): { rel: string; dir?: string; target?: string };
+function locate(root: string, path: string, field: string, create: boolean): { rel: string; dir?: string; target?: string } {
+  const rel = confinedPath(path, field);
+  const dir = realDirectory(root, rel, field, create);
+  return dir === undefined ? { rel } : { rel, dir, target: join(dir, posix.basename(rel)) };
 }
 
 const SLICE = 1 << 20;
@@ -100,9 +111,7 @@ export function* textSlices(text: string): Generator<string> {
  */
 export function writeRepoFile(root: string, path: string, content: string | Uint8Array, options: RepoWriteOptions = {}): void {
   const field = options.field ?? path;
-  const rel = inside(path, field);
-  const dir = realDirectory(root, rel, field, true)!;
-  const target = join(dir, posix.basename(rel));
+  const { rel, dir, target } = locate(root, path, field, true);
   const temp = join(dir, `.${posix.basename(rel)}.${randomBytes(6).toString('hex')}.tmp`);
   // A replaced file keeps its permissions (a 0600 key stays 0600), as writing in place would.
   const previous = lstatSync(target, { throwIfNoEntry: false });
@@ -141,9 +150,8 @@ export function writeRepoFile(root: string, path: string, content: string | Uint
 
 /** Throws what writeRepoFile would throw about the path itself (out of the repository, a link or a file on the way, a directory there), without writing. */
 export function assertWritable(root: string, path: string, field = path): void {
-  const rel = inside(path, field);
-  const dir = realDirectory(root, rel, field, false);
-  if (dir !== undefined && lstatSync(join(dir, posix.basename(rel)), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${field}: ${rel} is a directory`);
+  const { rel, target } = locate(root, path, field, false);
+  if (target !== undefined && lstatSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${field}: ${rel} is a directory`);
 }
 
 /**
@@ -153,10 +161,8 @@ export function assertWritable(root: string, path: string, field = path): void {
  */
 export function removeRepoFile(root: string, path: string, options: { field?: string; recursive?: boolean } = {}): boolean {
   const field = options.field ?? path;
-  const rel = inside(path, field);
-  const dir = realDirectory(root, rel, field, false);
-  if (dir === undefined) return false;
-  const target = join(dir, posix.basename(rel));
+  const { rel, target } = locate(root, path, field, false);
+  if (target === undefined) return false;
   const stat = lstatSync(target, { throwIfNoEntry: false });
   if (!stat) return false;
   if (stat.isDirectory() && !options.recursive) throw new Error(`${field}: ${rel} is a directory`);
@@ -166,8 +172,8 @@ export function removeRepoFile(root: string, path: string, options: { field?: st
 
 /** A repository file's bytes; a missing file, a link or what is not a regular file is an error naming `field`. */
 export function readRepoFile(root: string, path: string, field = path): Buffer {
-  const bytes = readRepoFileIfPresent(root, path, field);
-  if (bytes === undefined) throw new Error(`${field}: ${inside(path, field)} does not exist in the repository`);
+  const bytes = readRepoFileIfPresent(root, path, { field });
+  if (bytes === undefined) throw new Error(`${field}: ${confinedPath(path, field)} does not exist in the repository`);
   return bytes;
 }
 
@@ -176,12 +182,11 @@ export function readRepoFile(root: string, path: string, field = path): Buffer {
  * error; with `linkIsMissing`, so is a symbolic link at the file (for files certops owns and
  * rewrites, such as a cursor or a spool: the next write replaces the link).
  */
-export function readRepoFileIfPresent(root: string, path: string, field = path, linkIsMissing = false): Buffer | undefined {
-  const rel = inside(path, field);
-  const dir = realDirectory(root, rel, field, false);
-  const target = dir && join(dir, posix.basename(rel));
-  const stat = target ? lstatSync(target, { throwIfNoEntry: false }) : undefined;
-  if (!target || !stat || (linkIsMissing && stat.isSymbolicLink())) return undefined;
+export function readRepoFileIfPresent(root: string, path: string, options: { field?: string; linkIsMissing?: boolean } = {}): Buffer | undefined {
+  const field = options.field ?? path;
+  const { rel, target } = locate(root, path, field, false);
+  const stat = target === undefined ? undefined : lstatSync(target, { throwIfNoEntry: false });
+  if (target === undefined || !stat || (options.linkIsMissing && stat.isSymbolicLink())) return undefined;
   if (stat.isSymbolicLink()) throw new Error(`${field}: ${rel} is a symbolic link; certops does not follow links in the repository`);
   if (!stat.isFile()) throw new Error(`${field}: ${rel} is not a regular file`);
   let fd: number;
@@ -201,11 +206,10 @@ export function readRepoFileIfPresent(root: string, path: string, field = path, 
 
 /** Appends to a repository file, creating it (and its directories) when missing; never through a link. */
 export function appendRepoFile(root: string, path: string, text: string, field = path): void {
-  const rel = inside(path, field);
-  const dir = realDirectory(root, rel, field, true)!;
+  const { rel, target } = locate(root, path, field, true);
   let fd: number;
   try {
-    fd = openSync(join(dir, posix.basename(rel)), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o666);
+    fd = openSync(target, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o666);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw new Error(`${field}: ${rel} is a symbolic link; certops does not follow links in the repository`);
@@ -221,7 +225,6 @@ export function appendRepoFile(root: string, path: string, text: string, field =
 
 /** Whether a repository file exists (as anything: a link counts), without following links on the way. */
 export function repoFileExists(root: string, path: string, field = path): boolean {
-  const rel = inside(path, field);
-  const dir = realDirectory(root, rel, field, false);
-  return dir !== undefined && lstatSync(join(dir, posix.basename(rel)), { throwIfNoEntry: false }) !== undefined;
+  const { target } = locate(root, path, field, false);
+  return target !== undefined && lstatSync(target, { throwIfNoEntry: false }) !== undefined;
 }

@@ -159,8 +159,8 @@ describe('confined-io: repository files are written, read and removed without le
   });
 
   it('with linkIsMissing, a link at a file certops owns reads as none', () => {
-    assert.equal(readRepoFileIfPresent(root, 'link.pem', 'cursor', true), undefined);
-    assert.throws(() => readRepoFileIfPresent(root, 'link.pem', 'cursor'), /cursor: link\.pem is a symbolic link/);
-    assert.throws(() => readRepoFileIfPresent(root, 'linked/x', 'cursor', true), /linked is a symbolic link/);
+    assert.equal(readRepoFileIfPresent(root, 'link.pem', { field: 'cursor', linkIsMissing: true }), undefined);
+    assert.throws(() => readRepoFileIfPresent(root, 'link.pem', { field: 'cursor' }), /cursor: link\.pem is a symbolic link/);
+    assert.throws(() => readRepoFileIfPresent(root, 'linked/x', { field: 'cursor', linkIsMissing: true }), /linked is a symbolic link/);
   });
 });

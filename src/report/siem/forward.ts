@@ -29,7 +29,7 @@ export interface ForwardResult {
 export async function forwardLedger(options: ForwardOptions): Promise<ForwardResult> {
   const cursorFile = options.cursorFile ?? DEFAULT_CURSOR_FILE;
   // A link at the ledger reads as missing, as the report reads it (src/repo/safe-read.ts); one at the cursor is replaced when it is written.
-  const read = (p: string) => readRepoFileIfPresent(options.repoDir, p, p, true)?.toString('utf8') ?? '';
+  const read = (p: string) => readRepoFileIfPresent(options.repoDir, p, { linkIsMissing: true })?.toString('utf8') ?? '';
   const entries = readLedgerEntries(read(options.ledgerFile ?? LEDGER_FILE));
   const cursor = read(cursorFile).trim();
   const at = cursor ? entries.findIndex((e) => e.hash === cursor) : -1;

@@ -66,7 +66,7 @@ export class HttpSink implements SiemSink {
   async deliver(events: readonly SiemEvent[]): Promise<SiemDelivery> {
     const { repoDir, spoolFile = DEFAULT_SPOOL_FILE } = this.options;
     const sentFile = `${spoolFile}.sent`;
-    const sent = new Set((readRepoFileIfPresent(repoDir, sentFile, sentFile, true)?.toString('utf8') ?? '').split('\n').filter(Boolean));
+    const sent = new Set((readRepoFileIfPresent(repoDir, sentFile, { linkIsMissing: true })?.toString('utf8') ?? '').split('\n').filter(Boolean));
     const spool = readSpool(repoDir, spoolFile);
     const seen = new Set<string>(sent);
     const queue: SiemEvent[] = [];

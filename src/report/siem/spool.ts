@@ -11,7 +11,7 @@ export const DEFAULT_SPOOL_FILE = 'reports/.siem-spool.jsonl';
 /** Events waiting in a spool file, oldest first. Lines that do not parse are kept aside, never dropped. */
 export function readSpool(repoDir: string, file: string): { events: SiemEvent[]; unreadable: string[] } {
   // A link there is not our spool: read as none, and replaced by the next write.
-  const text = readRepoFileIfPresent(repoDir, file, file, true)?.toString('utf8') ?? '';
+  const text = readRepoFileIfPresent(repoDir, file, { linkIsMissing: true })?.toString('utf8') ?? '';
   const events: SiemEvent[] = [];
   const unreadable: string[] = [];
   for (const line of text.split('\n')) {
